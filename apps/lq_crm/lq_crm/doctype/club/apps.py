@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ClubConfig(AppConfig):
+    name = "lq_crm.doctype.club"
+    label = "club"
+    verbose_name = _("Club settings")

@@ -1,0 +1,78 @@
+"""Shared fixtures: the shipped fixtures loaded, named users, a clean Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from lq_crm.access.models import CityScope, Role
+from lq_crm.core.fixtures import sync_all
+from lq_crm.doctype.region.models import Region
+from lq_crm.doctype.tier.models import Tier
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        sync_all()
+
+
+@pytest.fixture(autouse=True)
+def shipped_fixtures(request: pytest.FixtureRequest) -> None:
+    """Reload the shipped fixtures after a transactional test emptied the tables."""
+    if (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+    ):
+        request.getfixturevalue("transactional_db")
+        if not Tier.objects.exists():
+            sync_all()
+
+
+@pytest.fixture(autouse=True)
+def clean_redis() -> Iterator[None]:
+    if settings.REDIS_URL:
+        import django_rq
+
+        django_rq.get_connection("default").flushdb()
+    yield
+
+
+def city(name: str) -> Region:
+    return Region.objects.get(name=name, level=Region.Level.CITY)
+
+
+@pytest.fixture
+def jinan(db: None) -> Region:
+    return city("济南市")
+
+
+@pytest.fixture
+def qingdao(db: None) -> Region:
+    return city("青岛市")
+
+
+def make_user(username: str, role: str, cities: list[Region] | None = None) -> User:
+    user = User.objects.create_user(username, password="secret-pass-1", is_staff=True)
+    user.groups.add(Role.objects.get(code=role).group)
+    if cities is not None:
+        scope = CityScope.objects.create(user=user)
+        scope.cities.set(cities)
+    return user
+
+
+@pytest.fixture
+def head_office_admin(db: None) -> User:
+    return make_user("head", "head_office")
+
+
+@pytest.fixture
+def jinan_clerk(jinan: Region) -> User:
+    return make_user("jinan-clerk", "store_clerk", [jinan])
+
+
+@pytest.fixture
+def qingdao_clerk(qingdao: Region) -> User:
+    return make_user("qingdao-clerk", "store_clerk", [qingdao])
