@@ -1,0 +1,328 @@
+"""Create, submit, cancel and amend purchase slips, with every effect they have.
+
+Submitting and cancelling lock the household's row first, so that two clerks
+working on one card at the same moment take turns and the spend, points and
+tier each sees are exact.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lq_crm.doctype.card.models import Card
+from lq_crm.doctype.club.models import ClubSettings
+from lq_crm.doctype.member.models import Member
+from lq_crm.doctype.points.models import PointsLedgerEntry
+from lq_crm.doctype.product.models import Product, ProductCategory
+from lq_crm.doctype.slip.models import PurchaseSlip, PurchaseSlipLine
+from lq_crm.doctype.store.models import Store
+from lq_crm.doctype.tier.models import TierChange
+from lq_crm.doctype.tier.services import apply_tier
+
+logger = logging.getLogger(__name__)
+
+CENT = Decimal("0.01")
+ROUNDING_MODES = {
+    ClubSettings.Rounding.DOWN: ROUND_FLOOR,
+    ClubSettings.Rounding.HALF_UP: ROUND_HALF_UP,
+}
+
+
+class SlipError(Exception):
+    """A slip that cannot be created or moved, with what to do about it."""
+
+
+class DuplicateReceiptError(SlipError):
+    def __init__(self, existing: PurchaseSlip) -> None:
+        self.existing = existing
+        super().__init__(
+            _(
+                "Receipt %(receipt)s of store %(store)s is already recorded as "
+                "slip %(slip)s (%(status)s)."
+            )
+            % {
+                "receipt": existing.receipt_number,
+                "store": existing.store.code,
+                "slip": existing.number,
+                "status": existing.get_status_display(),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class LineInput:
+    category: ProductCategory
+    amount: Decimal
+    product: Product | None = None
+    quantity: int = 1
+
+
+def line_points(amount: Decimal, rate: Decimal, rounding: str) -> int:
+    """Return the whole points that ``amount`` yuan earn at ``rate`` points per yuan."""
+    return int((amount * rate).quantize(Decimal(1), rounding=ROUNDING_MODES[rounding]))
+
+
+def clean_amount(value: Decimal | str) -> Decimal:
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError):
+        raise SlipError(
+            _("Amount %(value)r is not a number.") % {"value": value}
+        ) from None
+    if not amount.is_finite():
+        raise SlipError(_("Amount %(value)r is not a number.") % {"value": value})
+    if amount < 0:
+        raise SlipError(
+            _(
+                "Amount %(amount)s is negative: cancel the original slip "
+                "to record a return."
+            )
+            % {"amount": amount}
+        )
+    if amount != amount.quantize(CENT):
+        raise SlipError(
+            _("Amount %(amount)s has more than two decimal places.")
+            % {"amount": amount}
+        )
+
+    return amount.quantize(CENT)
+
+
+def find_live_slip(store: Store, receipt_number: str) -> PurchaseSlip | None:
+    return (
+        PurchaseSlip.objects.select_related("store")
+        .filter(store=store, receipt_key=receipt_number)
+        .first()
+    )
+
+
+def create_slip(
+    *,
+    card: Card,
+    store: Store,
+    receipt_number: str,
+    lines: list[LineInput],
+    purchased_at: datetime | None = None,
+    clerk: AbstractBaseUser | None = None,
+    source: str = PurchaseSlip.Source.DESK,
+    amended_from: PurchaseSlip | None = None,
+) -> PurchaseSlip:
+    """Create a draft slip; a receipt already recorded for the store is rejected."""
+    receipt_number = receipt_number.strip()
+    if not receipt_number:
+        raise SlipError(
+            _("The receipt number is missing: copy it from the store's receipt.")
+        )
+    if not lines:
+        raise SlipError(_("A slip needs at least one line."))
+    if card.member_id is None or not card.usable:
+        raise SlipError(
+            _("Card %(card)s cannot be used (%(status)s).")
+            % {"card": card.card_number, "status": card.get_status_display()}
+        )
+    amounts = [clean_amount(line.amount) for line in lines]
+
+    existing = find_live_slip(store, receipt_number)
+    if existing is not None:
+        raise DuplicateReceiptError(existing)
+
+    slip = PurchaseSlip(
+        card=card,
+        member_id=card.member_id,
+        store=store,
+        receipt_number=receipt_number,
+        receipt_key=receipt_number,
+        purchased_at=purchased_at or timezone.now(),
+        clerk_id=clerk.pk if clerk is not None else None,
+        owner_id=clerk.pk if clerk is not None else None,
+        source=source,
+        total=sum(amounts, Decimal("0.00")),
+        amended_from=amended_from,
+    )
+    try:
+        with transaction.atomic():
+            slip.save()
+            PurchaseSlipLine.objects.bulk_create(
+                PurchaseSlipLine(
+                    slip=slip,
+                    category=line.category,
+                    product=line.product,
+                    quantity=line.quantity,
+                    amount=amount,
+                )
+                for line, amount in zip(lines, amounts, strict=True)
+            )
+    except IntegrityError:
+        # Another request recorded the same receipt between the check and
+        # the insert: the unique index on (store, receipt_key) caught it.
+        existing = find_live_slip(store, receipt_number)
+        if existing is None:
+            raise
+        raise DuplicateReceiptError(existing) from None
+    return slip
+
+
+def recompute_spend(member: Member) -> Decimal:
+    """Store the household's qualifying spend: its submitted slips' qualifying lines."""
+    total = PurchaseSlipLine.objects.filter(
+        slip__member=member,
+        slip__status=PurchaseSlip.Status.SUBMITTED,
+        category__qualifying=True,
+    ).aggregate(total=Sum("amount"))["total"]
+    member.qualifying_spend = total or Decimal("0.00")
+    member.save(update_fields=["qualifying_spend", "modified"])
+    return member.qualifying_spend
+
+
+def lock_for_change(slip: PurchaseSlip) -> tuple[Member, PurchaseSlip]:
+    """Lock the household, then the slip, always in that order."""
+    member = Member.objects.select_for_update().get(pk=slip.member_id)
+    locked = PurchaseSlip.objects.select_for_update().get(pk=slip.pk)
+    return member, locked
+
+
+def submit_slip(
+    slip: PurchaseSlip, user: AbstractBaseUser | None = None
+) -> PurchaseSlip:
+    """Submit a draft: earn its points, add its spend, move the tier if reached."""
+    with transaction.atomic():
+        member, slip = lock_for_change(slip)
+        if slip.status != PurchaseSlip.Status.DRAFT:
+            raise SlipError(
+                _("Slip %(slip)s is %(status)s: only a draft can be submitted.")
+                % {"slip": slip.number, "status": slip.get_status_display()}
+            )
+
+        rounding = ClubSettings.load().points_rounding
+        lines = list(slip.lines.select_related("category"))
+        for line in lines:
+            line.points = line_points(line.amount, line.category.point_rate, rounding)
+        PurchaseSlipLine.objects.bulk_update(lines, ["points"])
+        PointsLedgerEntry.objects.bulk_create(
+            PointsLedgerEntry(
+                key=f"earn:{line.pk}",
+                member=member,
+                card_id=slip.card_id,
+                slip=slip,
+                slip_line=line,
+                kind=PointsLedgerEntry.Kind.EARN,
+                points=line.points,
+            )
+            for line in lines
+        )
+
+        slip.status = PurchaseSlip.Status.SUBMITTED
+        slip.submitted_at = timezone.now()
+        slip.save(update_fields=["status", "submitted_at", "modified"])
+        Card.objects.filter(pk=slip.card_id, status=Card.Status.ISSUED).update(
+            status=Card.Status.ACTIVE
+        )
+        recompute_spend(member)
+        apply_tier(member, cause=TierChange.Cause.SLIP_SUBMITTED, slip=slip, user=user)
+
+    logger.info(
+        "Slip %s submitted: %s lines, total %s", slip.pk, len(lines), slip.total
+    )
+    return slip
+
+
+def cancel_slip(
+    slip: PurchaseSlip, user: AbstractBaseUser | None = None, reason: str = ""
+) -> PurchaseSlip:
+    """Cancel a submitted slip and reverse exactly what submitting it did."""
+    with transaction.atomic():
+        member, slip = lock_for_change(slip)
+        if slip.status != PurchaseSlip.Status.SUBMITTED:
+            raise SlipError(
+                _(
+                    "Slip %(slip)s is %(status)s: only a submitted slip "
+                    "can be cancelled."
+                )
+                % {"slip": slip.number, "status": slip.get_status_display()}
+            )
+
+        earned = list(
+            PointsLedgerEntry.objects.filter(
+                slip=slip, kind=PointsLedgerEntry.Kind.EARN
+            )
+        )
+        PointsLedgerEntry.objects.bulk_create(
+            PointsLedgerEntry(
+                key=f"reverse:{entry.slip_line_id}",
+                member=member,
+                card_id=entry.card_id,
+                slip=slip,
+                slip_line_id=entry.slip_line_id,
+                kind=PointsLedgerEntry.Kind.REVERSE,
+                points=-entry.points,
+            )
+            for entry in earned
+        )
+
+        slip.status = PurchaseSlip.Status.CANCELLED
+        slip.cancelled_at = timezone.now()
+        slip.cancel_reason = reason
+        slip.receipt_key = None
+        slip.save(
+            update_fields=[
+                "status",
+                "cancelled_at",
+                "cancel_reason",
+                "receipt_key",
+                "modified",
+            ]
+        )
+        recompute_spend(member)
+        apply_tier(member, cause=TierChange.Cause.SLIP_CANCELLED, slip=slip, user=user)
+
+    logger.info("Slip %s cancelled", slip.pk)
+    return slip
+
+
+def amend_slip(
+    slip: PurchaseSlip, user: AbstractBaseUser | None = None
+) -> PurchaseSlip:
+    """Copy a cancelled slip into a new draft that can be corrected and submitted."""
+    if slip.status != PurchaseSlip.Status.CANCELLED:
+        raise SlipError(
+            _("Slip %(slip)s is not cancelled: cancel it before amending.")
+            % {"slip": slip.number}
+        )
+    if PurchaseSlip.objects.filter(amended_from=slip).exists():
+        raise SlipError(
+            _("Slip %(slip)s has already been amended.") % {"slip": slip.number}
+        )
+
+    lines = [
+        LineInput(
+            category=line.category,
+            amount=line.amount,
+            product=line.product,
+            quantity=line.quantity,
+        )
+        for line in slip.lines.select_related("category", "product")
+    ]
+    try:
+        return create_slip(
+            card=slip.card,
+            store=slip.store,
+            receipt_number=slip.receipt_number,
+            lines=lines,
+            purchased_at=slip.purchased_at,
+            clerk=user,
+            source=slip.source,
+            amended_from=slip,
+        )
+    except IntegrityError:
+        raise SlipError(
+            _("Slip %(slip)s has already been amended.") % {"slip": slip.number}
+        ) from None
