@@ -31,7 +31,7 @@ from lq_crm.doctype.tier.services import apply_tier
 logger = logging.getLogger(__name__)
 
 CENT = Decimal("0.01")
-ROUNDING_MODES = {
+ROUNDING_MODES: dict[str, str] = {
     ClubSettings.Rounding.DOWN: ROUND_FLOOR,
     ClubSettings.Rounding.HALF_UP: ROUND_HALF_UP,
 }
