@@ -54,7 +54,9 @@ pytest: $(INSTALLED)
 
 bench: $(INSTALLED) services
 	$(PYTHON) -m lq_crm.config bench
-	LQ_SITE=bench DATABASE_URL=mysql://root@127.0.0.1:3306/lq_crm_bench \
+	mysql --host=127.0.0.1 --user=root -e "CREATE DATABASE IF NOT EXISTS lq_crm_bench \
+		CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+	LQ_SITE=bench DEBUG=false DATABASE_URL=mysql://root@127.0.0.1:3306/lq_crm_bench \
 		REDIS_URL=redis://127.0.0.1:6379/2 $(PYTHON) bench/run.py
 
 messages: $(INSTALLED)

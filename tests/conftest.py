@@ -13,19 +13,31 @@ from lq_crm.doctype.region.models import Region
 from lq_crm.doctype.tier.models import Tier
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing() -> None:
+    # The named users are created for almost every test; the real hasher's
+    # work factor would dominate the run and proves nothing here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         sync_all()
 
 
+def is_transactional(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
 @pytest.fixture(autouse=True)
 def shipped_fixtures(request: pytest.FixtureRequest) -> None:
     """Reload the shipped fixtures after a transactional test emptied the tables."""
-    if (
-        "transactional_db" in request.fixturenames
-        or "live_server" in request.fixturenames
-    ):
+    if is_transactional(request):
         request.getfixturevalue("transactional_db")
         if not Tier.objects.exists():
             sync_all()

@@ -42,7 +42,10 @@ def enqueue(func: Callable[..., Any], *args: Any, job_id: str) -> None:
     from rq import Retry
 
     try:
-        queue = django_rq.get_queue("default")
+        # "auto" enqueues now: this function already runs after the commit,
+        # and django-rq's default mode would defer the call to a later commit,
+        # outside this try block.
+        queue = django_rq.get_queue("default", commit_mode="auto")
         queue.enqueue(
             func,
             *args,

@@ -1,4 +1,9 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -33,6 +38,30 @@ class MessageTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# A worker that crashed between claiming a row and recording the result leaves
+# it in "sending". Such a row is never resent automatically, because the
+# gateway may have accepted it; after this delay the desk lists it for review.
+STUCK_SENDING_AFTER = timedelta(minutes=15)
+
+
+def stuck_sending_condition() -> Q:
+    """Match rows claimed by a job that never recorded a result."""
+    cutoff = timezone.now() - STUCK_SENDING_AFTER
+    return Q(status=Notification.Status.SENDING, claimed_at__lte=cutoff)
+
+
+class NotificationQuerySet(models.QuerySet):
+    def stuck_sending(self) -> NotificationQuerySet:
+        return self.filter(stuck_sending_condition())
+
+    def due_for_sweep(self, idle_for: timedelta) -> NotificationQuerySet:
+        """Select pending rows created or last tried more than ``idle_for`` ago."""
+        cutoff = timezone.now() - idle_for
+        return self.filter(status=Notification.Status.PENDING).filter(
+            Q(claimed_at__isnull=True, created__lte=cutoff) | Q(claimed_at__lte=cutoff)
+        )
 
 
 class Notification(models.Model):
@@ -85,6 +114,8 @@ class Notification(models.Model):
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
+    objects = NotificationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
@@ -92,3 +123,8 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+def job_id_for(notification_id: int) -> str:
+    """Return the RQ job id of the send job, the same for every enqueue."""
+    return f"notification-{notification_id}"

@@ -10,7 +10,7 @@ from django.template import Context, Template
 
 from lq_crm.core.jobs import enqueue_on_commit
 from lq_crm.doctype.club.models import ClubSettings
-from lq_crm.notify.models import Channel, MessageTemplate, Notification
+from lq_crm.notify.models import Channel, MessageTemplate, Notification, job_id_for
 
 if TYPE_CHECKING:
     from lq_crm.doctype.member.models import Member
@@ -82,7 +82,7 @@ def queue_message(
         from lq_crm.notify.sending import send_notification
 
         enqueue_on_commit(
-            send_notification, notification.pk, job_id=f"notification-{notification.pk}"
+            send_notification, notification.pk, job_id=job_id_for(notification.pk)
         )
     return notification
 

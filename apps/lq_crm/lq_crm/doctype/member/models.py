@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -162,11 +163,14 @@ class Member(Document):
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
 
-    @property
-    def points_balance(self) -> int:
-        from lq_crm.doctype.points.services import balance
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A new household starts in the tier its spend reaches (the lowest,
+        # for a household keyed in by hand); that is no change to announce.
+        if self.tier_id is None:
+            from lq_crm.doctype.tier.services import tier_for_spend
 
-        return balance(self)
+            self.tier = tier_for_spend(self.qualifying_spend)
+        super().save(*args, **kwargs)
 
 
 class HouseholdPerson(models.Model):

@@ -43,32 +43,45 @@ def load_regions(path: Path) -> int:
         for row in rows
         if row["adcode"][4:6] != "00" and row["name"] != MUNICIPAL_PLACEHOLDER
     ]
-    city_by_prefix: dict[str, Region] = {}
+    existing = {region.adcode: region for region in Region.objects.all()}
 
     for row in cities:
-        city, _ = Region.objects.update_or_create(
-            adcode=row["adcode"],
-            defaults={
-                "name": row["name"],
-                "level": Region.Level.CITY,
-                "parent": None,
-                "longitude": coordinate(row["longitude"]),
-                "latitude": coordinate(row["latitude"]),
-                "note": NOTES.get(row["adcode"], ""),
-            },
-        )
-        city_by_prefix[row["adcode"][:4]] = city
-
+        upsert(existing, row, level=Region.Level.CITY, parent=None)
+    city_by_prefix = {
+        adcode[:4]: region
+        for adcode, region in existing.items()
+        if region.level == Region.Level.CITY
+    }
     for row in districts:
-        Region.objects.update_or_create(
-            adcode=row["adcode"],
-            defaults={
-                "name": row["name"],
-                "level": Region.Level.DISTRICT,
-                "parent": city_by_prefix[row["adcode"][:4]],
-                "longitude": coordinate(row["longitude"]),
-                "latitude": coordinate(row["latitude"]),
-            },
-        )
+        parent = city_by_prefix[row["adcode"][:4]]
+        upsert(existing, row, level=Region.Level.DISTRICT, parent=parent)
 
     return len(cities) + len(districts)
+
+
+def upsert(
+    existing: dict[str, Region],
+    row: dict[str, str],
+    *,
+    level: str,
+    parent: Region | None,
+) -> None:
+    """Save the row's region unless it is already stored exactly so."""
+    values = {
+        "name": row["name"],
+        "level": level,
+        "parent_id": parent.pk if parent else None,
+        "longitude": coordinate(row["longitude"]),
+        "latitude": coordinate(row["latitude"]),
+        "note": NOTES.get(row["adcode"], ""),
+    }
+    region = existing.get(row["adcode"]) or Region(adcode=row["adcode"])
+    if region.pk and all(
+        getattr(region, key) == value for key, value in values.items()
+    ):
+        return
+
+    for key, value in values.items():
+        setattr(region, key, value)
+    region.save()
+    existing[region.adcode] = region

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lq_crm.core.users import Actor, actor_id
 from lq_crm.doctype.card.models import Card
 from lq_crm.doctype.club.models import ClubSettings
 from lq_crm.doctype.member.models import Member
@@ -112,7 +112,7 @@ def create_slip(
     receipt_number: str,
     lines: list[LineInput],
     purchased_at: datetime | None = None,
-    clerk: AbstractBaseUser | None = None,
+    clerk: Actor = None,
     source: str = PurchaseSlip.Source.DESK,
     amended_from: PurchaseSlip | None = None,
 ) -> PurchaseSlip:
@@ -142,8 +142,8 @@ def create_slip(
         receipt_number=receipt_number,
         receipt_key=receipt_number,
         purchased_at=purchased_at or timezone.now(),
-        clerk_id=clerk.pk if clerk is not None else None,
-        owner_id=clerk.pk if clerk is not None else None,
+        clerk_id=actor_id(clerk),
+        owner_id=actor_id(clerk),
         source=source,
         total=sum(amounts, Decimal("0.00")),
         amended_from=amended_from,
@@ -190,9 +190,7 @@ def lock_for_change(slip: PurchaseSlip) -> tuple[Member, PurchaseSlip]:
     return member, locked
 
 
-def submit_slip(
-    slip: PurchaseSlip, user: AbstractBaseUser | None = None
-) -> PurchaseSlip:
+def submit_slip(slip: PurchaseSlip, user: Actor = None) -> PurchaseSlip:
     """Submit a draft: earn its points, add its spend, move the tier if reached."""
     with transaction.atomic():
         member, slip = lock_for_change(slip)
@@ -236,7 +234,7 @@ def submit_slip(
 
 
 def cancel_slip(
-    slip: PurchaseSlip, user: AbstractBaseUser | None = None, reason: str = ""
+    slip: PurchaseSlip, user: Actor = None, reason: str = ""
 ) -> PurchaseSlip:
     """Cancel a submitted slip and reverse exactly what submitting it did."""
     with transaction.atomic():
@@ -288,10 +286,9 @@ def cancel_slip(
     return slip
 
 
-def amend_slip(
-    slip: PurchaseSlip, user: AbstractBaseUser | None = None
-) -> PurchaseSlip:
+def amend_slip(slip: PurchaseSlip, user: Actor = None) -> PurchaseSlip:
     """Copy a cancelled slip into a new draft that can be corrected and submitted."""
+    slip = PurchaseSlip.objects.get(pk=slip.pk)
     if slip.status != PurchaseSlip.Status.CANCELLED:
         raise SlipError(
             _("Slip %(slip)s is not cancelled: cancel it before amending.")

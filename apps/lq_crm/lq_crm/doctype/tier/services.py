@@ -6,9 +6,9 @@ import logging
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from lq_crm.core.users import Actor, actor_id
 from lq_crm.doctype.tier.models import Tier, TierChange
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def apply_tier(
     *,
     cause: str,
     slip: PurchaseSlip | None = None,
-    user: AbstractBaseUser | None = None,
+    user: Actor = None,
     tiers: list[Tier] | None = None,
     notify: bool = True,
 ) -> TierChange | None:
@@ -61,7 +61,7 @@ def apply_tier(
         cause=cause,
         slip=slip,
         spend=member.qualifying_spend,
-        changed_by_id=user.pk if user is not None else None,
+        changed_by_id=actor_id(user),
     )
     member.tier = target
     member.save(update_fields=["tier", "modified"])
@@ -72,14 +72,14 @@ def apply_tier(
         cause,
         change.pk,
     )
-    if notify:
+    if notify and change.from_tier_id is not None:
         from lq_crm.notify.services import notify_tier_change
 
         notify_tier_change(change)
     return change
 
 
-def reevaluate_all(user: AbstractBaseUser | None = None) -> int:
+def reevaluate_all(user: Actor = None) -> int:
     """Re-place every household after thresholds changed; return the moves.
 
     Each household is handled in its own short transaction with its row

@@ -1,0 +1,273 @@
+"""REST endpoints for card batches and cards: print, issue, block and replace."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from lq_crm.access.scope import allowed_city_ids
+from lq_crm.core.api import NumberField
+from lq_crm.core.permissions import ModelPermissions
+from lq_crm.doctype.card import services
+from lq_crm.doctype.card.export import card_csv_response
+from lq_crm.doctype.card.models import Card, CardBatch
+from lq_crm.doctype.member.models import Member
+from lq_crm.doctype.slip.models import PurchaseSlip
+
+
+class CardActionPermissions(ModelPermissions):
+    """Require viewing and changing cards for the lifecycle actions."""
+
+    perms_map = {
+        **ModelPermissions.perms_map,
+        "POST": [
+            "%(app_label)s.view_%(model_name)s",
+            "%(app_label)s.change_%(model_name)s",
+        ],
+    }
+
+
+def error_response(error: services.CardError) -> Response:
+    return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+
+
+class CardBatchSerializer(serializers.ModelSerializer):
+    number = NumberField()
+    last_serial = serializers.IntegerField(read_only=True)
+    in_stock = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = CardBatch
+        fields = [
+            "id",
+            "number",
+            "prefix",
+            "width",
+            "first_serial",
+            "last_serial",
+            "quantity",
+            "note",
+            "in_stock",
+            "created",
+        ]
+        read_only_fields = ["created"]
+
+
+class CardBatchViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Card batches. Creating one generates its cards in stock."""
+
+    serializer_class = CardBatchSerializer
+    filterset_fields = ["prefix", "width"]
+    ordering_fields = ["id", "first_serial"]
+
+    def get_queryset(self) -> QuerySet[CardBatch]:
+        in_stock = Count("cards", filter=Q(cards__status=Card.Status.IN_STOCK))
+        return CardBatch.objects.annotate(in_stock=in_stock).order_by("-pk")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            batch = services.generate_batch(
+                CardBatch(**serializer.validated_data),
+                user=request.user,
+            )
+        except services.CardError as error:
+            return error_response(error)
+
+        fresh = self.get_queryset().get(pk=batch.pk)
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: OpenApiResponse(description="CSV file")})
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, pk: str) -> StreamingHttpResponse:
+        batch = self.get_object()
+        return card_csv_response(
+            Card.objects.filter(batch=batch), f"cards-{batch.number}.csv"
+        )
+
+
+class CardSerializer(serializers.ModelSerializer):
+    number = NumberField()
+    batch: serializers.PrimaryKeyRelatedField[CardBatch] = (
+        serializers.PrimaryKeyRelatedField(read_only=True)
+    )
+    replaced_by: serializers.SlugRelatedField[Card] = serializers.SlugRelatedField(
+        slug_field="card_number", read_only=True
+    )
+
+    class Meta:
+        model = Card
+        fields = [
+            "id",
+            "number",
+            "card_number",
+            "batch",
+            "serial",
+            "status",
+            "member",
+            "issued_at",
+            "admission_basis",
+            "admission_slip",
+            "admission_note",
+            "replaced_by",
+            "legacy",
+            "modified",
+        ]
+        read_only_fields = fields
+
+
+class IssueSerializer(serializers.Serializer):
+    member = serializers.PrimaryKeyRelatedField(queryset=Member.objects.all())
+    basis = serializers.ChoiceField(choices=sorted(services.ISSUE_BASES))
+    note = serializers.CharField(max_length=200, required=False, default="")
+    slip = serializers.PrimaryKeyRelatedField(
+        queryset=PurchaseSlip.objects.all(), required=False, allow_null=True
+    )
+
+    def validate_member(self, member: Member) -> Member:
+        city_ids = allowed_city_ids(self.context["request"].user)
+        if city_ids is not None and member.city_id not in city_ids:
+            raise serializers.ValidationError(
+                _("Household %(member)s is outside your cities.")
+                % {"member": member.number}
+            )
+        return member
+
+
+class ReplaceSerializer(serializers.Serializer):
+    new_card_number = serializers.CharField(
+        max_length=32,
+        required=False,
+        default="",
+        help_text="The card in stock to give; empty takes the lowest serial in stock.",
+    )
+
+
+class CardFilter(filters.FilterSet):
+    card_number = filters.CharFilter(field_name="card_number")
+
+    class Meta:
+        model = Card
+        fields = ["status", "batch", "member", "legacy", "card_number"]
+
+
+class CardViewSet(viewsets.ReadOnlyModelViewSet):
+    """Cards. Their status changes only through the actions."""
+
+    serializer_class = CardSerializer
+    filterset_class = CardFilter
+    search_fields = ["card_number"]
+    ordering_fields = ["card_number", "serial", "issued_at"]
+
+    def get_queryset(self) -> QuerySet[Card]:
+        queryset = Card.objects.select_related("replaced_by").order_by("card_number")
+        city_ids = allowed_city_ids(self.request.user)
+        if city_ids is None:
+            return queryset
+        # Cards in stock belong to no city and carry no personal data.
+        return queryset.filter(Q(member__isnull=True) | Q(member__city_id__in=city_ids))
+
+    def run_action(self, pk: str, change: Callable[[Card], Card]) -> Response:
+        card = get_object_or_404(self.get_queryset(), pk=pk)
+        try:
+            result = change(card)
+        except services.CardError as error:
+            return error_response(error)
+
+        fresh = self.get_queryset().get(pk=result.pk)
+        return Response(CardSerializer(fresh).data)
+
+    @extend_schema(request=IssueSerializer, responses=CardSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[CardActionPermissions])
+    def issue(self, request: Request, pk: str) -> Response:
+        form = IssueSerializer(data=request.data, context={"request": request})
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        return self.run_action(
+            pk,
+            lambda card: services.issue_card(
+                card,
+                data["member"],
+                basis=data["basis"],
+                note=data["note"],
+                slip=data.get("slip"),
+                user=request.user,
+            ),
+        )
+
+    @extend_schema(request=None, responses=CardSerializer)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="report-lost",
+        permission_classes=[CardActionPermissions],
+    )
+    def report_lost(self, request: Request, pk: str) -> Response:
+        return self.run_action(
+            pk,
+            lambda card: services.report_lost(card, user=request.user),
+        )
+
+    @extend_schema(request=None, responses=CardSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[CardActionPermissions])
+    def block(self, request: Request, pk: str) -> Response:
+        return self.run_action(
+            pk,
+            lambda card: services.block_card(card, user=request.user),
+        )
+
+    @extend_schema(request=None, responses=CardSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[CardActionPermissions])
+    def unblock(self, request: Request, pk: str) -> Response:
+        return self.run_action(
+            pk,
+            lambda card: services.unblock_card(card, user=request.user),
+        )
+
+    @extend_schema(
+        request=ReplaceSerializer,
+        responses=CardSerializer,
+        description="Replace a lost or blocked card; the response is the new card.",
+    )
+    @action(detail=True, methods=["post"], permission_classes=[CardActionPermissions])
+    def replace(self, request: Request, pk: str) -> Response:
+        form = ReplaceSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        new_number = form.validated_data["new_card_number"].strip()
+        new_card = None
+        if new_number:
+            try:
+                new_card = services.find_card(new_number, self.get_queryset())
+            except services.CardError as error:
+                return error_response(error)
+
+        return self.run_action(
+            pk,
+            lambda card: services.replace_card(
+                card,
+                new_card,
+                user=request.user,
+            ),
+        )
+
+
+def register(router: Any) -> None:
+    router.register("card-batches", CardBatchViewSet, basename="card-batch")
+    router.register("cards", CardViewSet, basename="card")

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from unfold.admin import ModelAdmin
+
+from lq_crm.core.admin import CityScopedAdminMixin, ReadOnlyAdminMixin
+from lq_crm.doctype.points.models import PointsLedgerEntry
+
+
+@admin.register(PointsLedgerEntry)
+class PointsLedgerEntryAdmin(ReadOnlyAdminMixin, CityScopedAdminMixin, ModelAdmin):
+    """The points ledger is append-only: the desk shows it and never edits it.
+
+    Entries come from submitting and cancelling slips; a correction is a new
+    adjusting entry written by a service, never an edit of an old row.
+    """
+
+    city_field = "member__city"
+    list_display = ["key", "member", "kind", "points", "slip", "card", "created"]
+    list_filter = ["kind"]
+    search_fields = ["member__name", "=card__card_number", "=key"]
+    list_select_related = ["member", "slip", "card"]
+    date_hierarchy = "created"

@@ -1,0 +1,224 @@
+"""REST endpoints for purchase slips: create, submit, cancel and amend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from lq_crm.core.api import NumberField, require_permission
+from lq_crm.doctype.card.models import Card
+from lq_crm.doctype.card.services import CardError, get_usable_card
+from lq_crm.doctype.product.models import Product, ProductCategory
+from lq_crm.doctype.slip.models import PurchaseSlip, PurchaseSlipLine
+from lq_crm.doctype.slip.services import (
+    DuplicateReceiptError,
+    LineInput,
+    SlipError,
+    amend_slip,
+    cancel_slip,
+    create_slip,
+    submit_slip,
+)
+from lq_crm.doctype.store.models import Store
+
+
+class SlipLineSerializer(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=ProductCategory.objects.all()
+    )
+    product = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Product.objects.all(),
+        required=False,
+        allow_null=True,
+    )
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+
+    class Meta:
+        model = PurchaseSlipLine
+        fields = ["id", "category", "product", "quantity", "amount", "points"]
+        read_only_fields = ["id", "points"]
+
+
+class SlipSerializer(serializers.ModelSerializer):
+    number = NumberField()
+    card_number = serializers.CharField(write_only=True, max_length=32)
+    card: serializers.SlugRelatedField[Card] = serializers.SlugRelatedField(
+        slug_field="card_number", read_only=True
+    )
+    store = serializers.SlugRelatedField(
+        slug_field="code", queryset=Store.objects.all()
+    )
+    lines = SlipLineSerializer(many=True)
+    submit = serializers.BooleanField(
+        write_only=True,
+        default=False,
+        help_text="Submit the slip in the same request.",
+    )
+
+    class Meta:
+        model = PurchaseSlip
+        fields = [
+            "id",
+            "number",
+            "card_number",
+            "card",
+            "member",
+            "store",
+            "purchased_at",
+            "receipt_number",
+            "status",
+            "total",
+            "source",
+            "submitted_at",
+            "cancelled_at",
+            "cancel_reason",
+            "amended_from",
+            "lines",
+            "submit",
+        ]
+        read_only_fields = [
+            "member",
+            "status",
+            "total",
+            "source",
+            "submitted_at",
+            "cancelled_at",
+            "cancel_reason",
+            "amended_from",
+        ]
+
+    def validate_lines(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not value:
+            raise serializers.ValidationError("A slip needs at least one line.")
+        return value
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, default="")
+
+
+class SlipFilter(filters.FilterSet):
+    card_number = filters.CharFilter(field_name="card__card_number")
+    store = filters.CharFilter(field_name="store__code")
+    purchased_after = filters.IsoDateTimeFilter(
+        field_name="purchased_at", lookup_expr="gte"
+    )
+    purchased_before = filters.IsoDateTimeFilter(
+        field_name="purchased_at", lookup_expr="lt"
+    )
+
+    class Meta:
+        model = PurchaseSlip
+        fields = ["status", "member", "card_number", "store"]
+
+
+def error_response(error: SlipError | CardError) -> Response:
+    if isinstance(error, DuplicateReceiptError):
+        return Response(
+            {"detail": str(error), "existing": error.existing.number},
+            status=status.HTTP_409_CONFLICT,
+        )
+    return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+
+
+class SlipViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Purchase slips. A submitted slip is never edited: cancel and amend it."""
+
+    serializer_class = SlipSerializer
+    filterset_class = SlipFilter
+    search_fields = ["receipt_number", "card__card_number"]
+    ordering_fields = ["purchased_at", "id"]
+
+    def get_queryset(self) -> QuerySet[PurchaseSlip]:
+        return PurchaseSlip.objects.select_related("card", "store").prefetch_related(
+            "lines__category", "lines__product"
+        )
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if data["submit"]:
+            require_permission(request, "slip.submit_purchaseslip")
+
+        try:
+            with transaction.atomic():
+                slip = self.create_and_submit(request, data)
+        except (SlipError, CardError) as error:
+            return error_response(error)
+
+        slip = self.get_queryset().get(pk=slip.pk)
+        return Response(self.get_serializer(slip).data, status=status.HTTP_201_CREATED)
+
+    def create_and_submit(self, request: Request, data: dict[str, Any]) -> PurchaseSlip:
+        """Create the slip and, if asked, submit it in the same transaction."""
+        card = get_usable_card(data["card_number"])
+        slip = create_slip(
+            card=card,
+            store=data["store"],
+            receipt_number=data["receipt_number"],
+            purchased_at=data.get("purchased_at"),
+            lines=[LineInput(**line) for line in data["lines"]],
+            clerk=request.user,
+            source=PurchaseSlip.Source.API,
+        )
+        if data["submit"]:
+            slip = submit_slip(slip, request.user)
+        return slip
+
+    def run_action(self, pk: str, permission: str, change: Any) -> Response:
+        require_permission(self.request, permission)
+        slip = get_object_or_404(self.get_queryset(), pk=pk)
+        try:
+            result = change(slip)
+        except SlipError as error:
+            return error_response(error)
+
+        fresh = self.get_queryset().get(pk=result.pk)
+        context = self.get_serializer_context()
+        return Response(SlipSerializer(fresh, context=context).data)
+
+    @extend_schema(request=None, responses=SlipSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str) -> Response:
+        return self.run_action(
+            pk, "slip.submit_purchaseslip", lambda slip: submit_slip(slip, request.user)
+        )
+
+    @extend_schema(request=CancelSerializer, responses=SlipSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        form = CancelSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        reason = form.validated_data["reason"]
+        return self.run_action(
+            pk,
+            "slip.cancel_purchaseslip",
+            lambda slip: cancel_slip(slip, request.user, reason),
+        )
+
+    @extend_schema(request=None, responses=SlipSerializer)
+    @action(detail=True, methods=["post"])
+    def amend(self, request: Request, pk: str) -> Response:
+        return self.run_action(
+            pk, "slip.add_purchaseslip", lambda slip: amend_slip(slip, request.user)
+        )
+
+
+def register(router: Any) -> None:
+    router.register("slips", SlipViewSet, basename="slip")
