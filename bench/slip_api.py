@@ -38,13 +38,14 @@ def prepare(token_user: str) -> str:
     from django.contrib.auth.models import User
     from django.core.management import call_command
     from django.db import connection
+    from rest_framework.authtoken.models import Token
+
     from lq_crm.access.models import Role
     from lq_crm.core.fixtures import sync_all
     from lq_crm.doctype.card.models import Card
     from lq_crm.doctype.member.models import Member
     from lq_crm.doctype.region.models import Region
     from lq_crm.doctype.store.models import Store
-    from rest_framework.authtoken.models import Token
 
     call_command("migrate", verbosity=0, interactive=False)
     sync_all()

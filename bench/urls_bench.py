@@ -7,11 +7,12 @@ the cost of the slip rules themselves.
 
 from django.db import connection, transaction
 from django.urls import path
-from lq_crm.urls import urlpatterns as project_urlpatterns
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from lq_crm.urls import urlpatterns as project_urlpatterns
 
 BARE_TABLE = "bench_bare_row"
 

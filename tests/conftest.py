@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+
 from lq_crm.access.models import CityScope, Role
 from lq_crm.core.fixtures import sync_all
 from lq_crm.doctype.region.models import Region

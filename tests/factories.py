@@ -13,6 +13,8 @@ import factory
 from django.contrib.auth.models import User
 from django.utils import timezone
 from factory.django import DjangoModelFactory
+from stdnum import damm
+
 from lq_crm.doctype.card.models import Card
 from lq_crm.doctype.member.models import HouseholdPerson, Member
 from lq_crm.doctype.product.models import Product, ProductCategory
@@ -21,7 +23,6 @@ from lq_crm.doctype.slip.models import PurchaseSlip
 from lq_crm.doctype.slip.services import LineInput, create_slip, submit_slip
 from lq_crm.doctype.store.models import Store
 from lq_crm.doctype.tier.models import Tier
-from stdnum import damm
 
 PASSWORD = "secret-pass-1"
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 from django.utils import translation
+
 from lq_crm.doctype.card.models import Card, CardBatch
 from lq_crm.doctype.card.services import generate_batch, issue_card
 from lq_crm.doctype.member.models import Member

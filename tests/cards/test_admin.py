@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from lq_crm.doctype.card.models import Card, CardBatch
 
+from lq_crm.doctype.card.models import Card, CardBatch
 from tests.cards.conftest import make_batch
 
 

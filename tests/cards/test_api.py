@@ -7,13 +7,13 @@ import io
 
 import pytest
 from django.contrib.auth.models import User
+from rest_framework.test import APIClient
+
 from lq_crm.doctype.card.checkdigit import format_card_number
 from lq_crm.doctype.card.models import Card, CardBatch
 from lq_crm.doctype.member.models import Member
 from lq_crm.doctype.region.models import Region
 from lq_crm.doctype.store.models import Store
-from rest_framework.test import APIClient
-
 from tests.cards.conftest import make_batch, make_member, record_slip
 from tests.conftest import make_user
 

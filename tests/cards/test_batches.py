@@ -7,11 +7,11 @@ import io
 
 import pytest
 from django.db import IntegrityError, transaction
+
 from lq_crm.doctype.card.checkdigit import format_card_number, validate_card_number
 from lq_crm.doctype.card.export import card_csv_lines
 from lq_crm.doctype.card.models import Card, CardBatch
 from lq_crm.doctype.card.services import CardError, generate_batch
-
 from tests.cards.conftest import make_batch
 
 

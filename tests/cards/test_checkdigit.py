@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from stdnum import damm
+
 from lq_crm.doctype.card.checkdigit import (
     CheckDigitError,
     format_card_number,
@@ -12,7 +14,6 @@ from lq_crm.doctype.card.checkdigit import (
 )
 from lq_crm.doctype.card.models import Card
 from lq_crm.doctype.card.services import CardError, check_card_number, get_usable_card
-from stdnum import damm
 
 # Prefix "37" and an 8-digit serial, as the default batch prints them.
 card_numbers = st.integers(min_value=0, max_value=10**8 - 1).map(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+
 from lq_crm.doctype.card.models import Card, CardBatch
 from lq_crm.doctype.card.services import (
     CardError,
@@ -23,7 +24,6 @@ from lq_crm.doctype.region.models import Region
 from lq_crm.doctype.slip.services import LineInput, SlipError, create_slip
 from lq_crm.doctype.store.models import Store
 from lq_crm.doctype.tier.models import Tier
-
 from tests.cards.conftest import (
     issue_by_photo,
     make_batch,

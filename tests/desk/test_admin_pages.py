@@ -9,8 +9,8 @@ from django.db import models
 from django.http import HttpRequest
 from django.test import Client, RequestFactory
 from django.urls import reverse
-from lq_crm.doctype.club.models import ClubSettings
 
+from lq_crm.doctype.club.models import ClubSettings
 from tests.factories import (
     CardFactory,
     HouseholdPersonFactory,

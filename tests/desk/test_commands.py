@@ -10,14 +10,15 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from pytest_django.fixtures import Settings
+from stdnum import damm
+
 from lq_crm.doctype.card.models import Card
 from lq_crm.doctype.member.models import HouseholdPerson, Member
 from lq_crm.doctype.points.models import PointsLedgerEntry
 from lq_crm.doctype.slip.models import PurchaseSlip
 from lq_crm.doctype.store.models import Store
 from lq_crm.doctype.tier.models import TierChange
-from pytest_django.fixtures import Settings
-from stdnum import damm
 
 COUNTED = [Store, Member, HouseholdPerson, Card, PurchaseSlip, PointsLedgerEntry]
 

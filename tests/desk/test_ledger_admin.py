@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
-from lq_crm.doctype.points.models import PointsLedgerEntry
 
+from lq_crm.doctype.points.models import PointsLedgerEntry
 from tests.factories import CardFactory, submitted_slip
 
 

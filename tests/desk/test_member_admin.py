@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+
 from lq_crm.doctype.member.models import HouseholdPerson, Member
 from lq_crm.doctype.region.models import Region
-
 from tests.factories import (
     PASSWORD,
     CardFactory,

@@ -1,4 +1,5 @@
 import pytest
+
 from lq_crm.core.phones import InvalidPhoneError, mask_phone, normalise_phone
 
 

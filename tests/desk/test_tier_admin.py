@@ -10,9 +10,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.test import Client
 from django.urls import reverse
+
 from lq_crm.doctype.tier.admin import reevaluation_job_id
 from lq_crm.doctype.tier.models import Tier, TierChange
-
 from tests.factories import CardFactory, submitted_slip
 
 

@@ -12,10 +12,11 @@ from itertools import count
 from typing import Any
 
 import pytest
+from pytest_django.fixtures import Settings
+
 from lq_crm.doctype.member.models import Member
 from lq_crm.doctype.region.models import Region
 from lq_crm.notify.models import Channel, Notification
-from pytest_django.fixtures import Settings
 
 MOBILE = "+8613912345678"
 LANDLINE = "+8653188886666"

@@ -10,10 +10,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from lq_crm.doctype.region.models import Region
-from lq_crm.notify.models import Channel, MessageTemplate, Notification, job_id_for
 from rest_framework.test import APIClient
 
+from lq_crm.doctype.region.models import Region
+from lq_crm.notify.models import Channel, MessageTemplate, Notification, job_id_for
 from tests.conftest import make_user
 
 from .conftest import LANDLINE, MOBILE, make_member, make_notification

@@ -7,13 +7,14 @@ import threading
 import pytest
 from django.core import mail
 from django.db import connection
+from pytest_django.fixtures import Settings
+
 from lq_crm.notify.models import Channel, Notification
 from lq_crm.notify.sending import (
     MAX_ATTEMPTS,
     NotificationFailed,
     send_notification,
 )
-from pytest_django.fixtures import Settings
 
 from .conftest import MOBILE, TOKEN, FakeGateway, make_notification
 

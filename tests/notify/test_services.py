@@ -6,13 +6,14 @@ from decimal import Decimal
 
 import django_rq
 import pytest
+from rq.job import Job
+
 from lq_crm.doctype.club.models import ClubSettings
 from lq_crm.doctype.member.models import Member
 from lq_crm.doctype.region.models import Region
 from lq_crm.doctype.tier.models import Tier, TierChange
 from lq_crm.notify.models import Channel, MessageTemplate, Notification, job_id_for
 from lq_crm.notify.services import notify_tier_change, queue_message
-from rq.job import Job
 
 from .conftest import LANDLINE, MOBILE, make_member
 

@@ -9,12 +9,13 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
+from rq import SimpleWorker
+from rq.job import Job
+
 from lq_crm.doctype.region.models import Region
 from lq_crm.notify.models import Notification, job_id_for
 from lq_crm.notify.sending import send_pending_notifications
 from lq_crm.notify.services import queue_message
-from rq import SimpleWorker
-from rq.job import Job
 
 from .conftest import FakeGateway, make_member, make_notification
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import django_rq
 import pytest
+from rq import SimpleWorker
+from rq.job import Job
+
 from lq_crm.doctype.region.models import Region
 from lq_crm.notify.models import Notification, job_id_for
 from lq_crm.notify.services import queue_message
-from rq import SimpleWorker
-from rq.job import Job
 
 from .conftest import FakeGateway, make_member
 

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db.models.functions import TruncDate, TruncMonth
+
 from lq_crm.doctype.tier.models import Tier
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

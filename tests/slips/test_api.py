@@ -2,12 +2,13 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
 from lq_crm.doctype.member.models import Member
 from lq_crm.doctype.points.services import balance
 from lq_crm.doctype.region.models import Region
 from lq_crm.doctype.slip.models import PurchaseSlip
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from .builders import make_household, make_store
 

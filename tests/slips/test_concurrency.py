@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+
 from lq_crm.doctype.points.services import balance
 from lq_crm.doctype.region.models import Region
 from lq_crm.doctype.slip.models import PurchaseSlip

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+
 from lq_crm.doctype.points.services import balance
 from lq_crm.doctype.region.models import Region
 from lq_crm.doctype.slip.models import PurchaseSlip

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+
 from lq_crm.doctype.club.models import ClubSettings
 from lq_crm.doctype.member.models import Member
 from lq_crm.doctype.points.models import PointsLedgerEntry

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+
 from lq_crm.doctype.card.models import Card
 from lq_crm.doctype.region.models import Region
 from lq_crm.doctype.slip.models import PurchaseSlip

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -32,6 +34,13 @@ from lq_crm.doctype.card.models import Card, CardBatch
 from lq_crm.doctype.club.models import ClubSettings
 from lq_crm.doctype.member.models import Member
 from lq_crm.doctype.slip.models import PurchaseSlip
+from lq_crm.doctype.slip.services import (
+    LineInput,
+    SlipError,
+    create_slip,
+    submit_slip,
+)
+from lq_crm.doctype.store.models import Store
 
 logger = logging.getLogger(__name__)
 
@@ -325,6 +334,33 @@ def check_admission(
         )
 
 
+@dataclass(frozen=True)
+class FirstPurchase:
+    """The purchase that admits a new household, as the clerk keys it in."""
+
+    store: Store
+    receipt_number: str
+    lines: list[LineInput]
+    purchased_at: datetime | None = None
+
+
+def record_first_purchase(
+    card: Card, purchase: FirstPurchase, user: Actor
+) -> PurchaseSlip:
+    try:
+        slip = create_slip(
+            card=card,
+            store=purchase.store,
+            receipt_number=purchase.receipt_number,
+            lines=purchase.lines,
+            purchased_at=purchase.purchased_at,
+            clerk=user,
+        )
+        return submit_slip(slip, user)
+    except SlipError as error:
+        raise CardError(str(error)) from None
+
+
 def issue_card(
     card: Card,
     member: Member,
@@ -332,18 +368,23 @@ def issue_card(
     basis: str,
     note: str = "",
     slip: PurchaseSlip | None = None,
+    first_purchase: FirstPurchase | None = None,
     user: Actor = None,
 ) -> Card:
     """Issue a card in stock to a household on the given admission basis.
 
     A household has at most one usable card. A household whose card is lost or
     blocked gets a new one through replace_card, which keeps the link between
-    the two cards.
-    NOTE: a slip needs a usable card, so a household with no card yet has no
-    slip that could serve as its qualifying slip. The qualifying-slip basis
-    therefore only works for a household whose earlier card is lost or
-    blocked, until a purchase can be recorded before admission.
+    the two cards. A new household admitted by the purchase it is making now
+    passes ``first_purchase`` instead of ``slip``: the purchase is recorded on
+    the new card and submitted in the same transaction, and if it falls short
+    of the admission amount nothing is saved.
     """
+    if first_purchase is not None and basis != Card.AdmissionBasis.QUALIFYING_SLIP:
+        raise CardError(
+            _("Only the qualifying-slip basis admits a household by its purchase.")
+        )
+
     with transaction.atomic():
         member = Member.objects.select_for_update().get(pk=member.pk)
         card = lock_card(card)
@@ -366,7 +407,8 @@ def issue_card(
                 )
                 % {"member": member.number, "card": current_card.card_number}
             )
-        check_admission(member, basis, note, slip)
+        if first_purchase is None:
+            check_admission(member, basis, note, slip)
 
         card.member = member
         card.status = Card.Status.ISSUED
@@ -387,6 +429,11 @@ def issue_card(
             user,
             "issue",
         )
+        if first_purchase is not None:
+            slip = record_first_purchase(card, first_purchase, user)
+            check_admission(member, basis, note, slip)
+            card.admission_slip = slip
+            save_card(card, ["admission_slip"], user, "admission slip")
 
     logger.info("Card %s issued to member %s (%s)", card.pk, member.pk, basis)
     return card
