@@ -20,10 +20,11 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,6 +46,7 @@ from lq_crm.doctype.product.models import ProductCategory  # noqa: E402
 from lq_crm.doctype.slip.models import PurchaseSlip, PurchaseSlipLine  # noqa: E402
 from lq_crm.doctype.store.models import Store  # noqa: E402
 from lq_crm.doctype.tier.models import Tier, TierChange  # noqa: E402
+from lq_crm.imports.bulk import insert_rows  # noqa: E402
 from lq_crm.imports.models import ImportRecord  # noqa: E402
 from lq_crm.imports.profiles import load_profile  # noqa: E402
 from lq_crm.imports.slips import DEFAULT_CHUNK_SIZE, default_store  # noqa: E402
@@ -101,8 +103,31 @@ def read_raw() -> dict[str, list[tuple[datetime, int, Decimal]]]:
     return rows
 
 
+ModelT = TypeVar("ModelT")
+
+
 def time_baseline() -> float:
     """Bulk-create the same rows per chunk of customers, without any rules."""
+    return time_plain_insert(bulk_create)
+
+
+def time_raw_baseline() -> float:
+    """Insert the same rows through the importer's own multi-row inserts."""
+    return time_plain_insert(raw_insert)
+
+
+def bulk_create(objects: Iterable[ModelT]) -> list[ModelT]:
+    rows = list(objects)
+    return type(rows[0])._default_manager.bulk_create(rows)
+
+
+def raw_insert(objects: Iterable[ModelT]) -> list[ModelT]:
+    rows = list(objects)
+    insert_rows(rows)
+    return rows
+
+
+def time_plain_insert(create: Callable[[Iterable[Any]], list[Any]]) -> float:
     start = time.perf_counter()
     rows = read_raw()
     store = default_store(load_profile("cdnow"))
@@ -112,19 +137,25 @@ def time_baseline() -> float:
     for first in range(0, len(keys), DEFAULT_CHUNK_SIZE):
         with transaction.atomic():
             insert_chunk(
-                keys[first : first + DEFAULT_CHUNK_SIZE], rows, store, category, tier
+                create,
+                keys[first : first + DEFAULT_CHUNK_SIZE],
+                rows,
+                store,
+                category,
+                tier,
             )
     return time.perf_counter() - start
 
 
 def insert_chunk(
+    create: Callable[[Iterable[Any]], list[Any]],
     keys: list[str],
     rows: dict[str, list[tuple[datetime, int, Decimal]]],
     store: Store,
     category: ProductCategory,
     tier: Tier | None,
 ) -> None:
-    members = Member.objects.bulk_create(
+    members = create(
         Member(
             name=f"CDNOW {key}",
             city_id=store.city_id,
@@ -134,7 +165,7 @@ def insert_chunk(
         )
         for key in keys
     )
-    cards = Card.objects.bulk_create(
+    cards = create(
         Card(
             card_number=f"BENCH{key}",
             status=Card.Status.ACTIVE,
@@ -143,7 +174,7 @@ def insert_chunk(
         )
         for key, member in zip(keys, members, strict=True)
     )
-    TierChange.objects.bulk_create(
+    create(
         TierChange(
             member=member,
             to_tier=tier,
@@ -169,12 +200,12 @@ def insert_chunk(
                 )
             )
             lines.append((quantity, amount))
-    slips = PurchaseSlip.objects.bulk_create(slips)
-    slip_lines = PurchaseSlipLine.objects.bulk_create(
+    slips = create(slips)
+    slip_lines = create(
         PurchaseSlipLine(slip=slip, category=category, quantity=quantity, amount=amount)
         for slip, (quantity, amount) in zip(slips, lines, strict=True)
     )
-    PointsLedgerEntry.objects.bulk_create(
+    create(
         PointsLedgerEntry(
             key=f"earn:{line.pk}",
             member_id=slip.member_id,
@@ -208,6 +239,7 @@ def main() -> None:
     sync_all()
     imports = measure("import", time_import, options.repeat)
     baselines = measure("baseline", time_baseline, options.repeat)
+    raw_baselines = measure("raw baseline", time_raw_baseline, options.repeat)
     empty_tables()
 
     import_median = statistics.median(imports)
@@ -217,6 +249,9 @@ def main() -> None:
     print(f"import median: {import_median:.1f} s over {options.repeat} runs")
     print(f"baseline median: {baseline_median:.1f} s over {options.repeat} runs")
     print(f"ratio import/baseline: {ratio:.2f}")
+    raw_median = statistics.median(raw_baselines)
+    print(f"raw baseline median: {raw_median:.1f} s over {options.repeat} runs")
+    print(f"ratio import/raw baseline: {import_median / raw_median:.2f}")
     print(
         f"target under {TARGET_SECONDS:.0f} s: "
         f"{'met' if import_median < TARGET_SECONDS else 'missed'}"
