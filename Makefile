@@ -45,7 +45,8 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff format --check apps tests bench
 
 types: $(INSTALLED)
-	$(VENV)/bin/mypy
+	$(PYTHON) -m lq_crm.config test
+	LQ_SITE=test $(VENV)/bin/mypy
 
 pytest: $(INSTALLED)
 	$(PYTHON) -m lq_crm.config test
