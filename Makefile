@@ -19,7 +19,7 @@ run: site
 	LQ_SITE=$(SITE) $(PYTHON) manage.py load_demo
 	LQ_SITE=$(SITE) $(PYTHON) manage.py collectstatic --no-input -v 0
 	LQ_SITE=$(SITE) $(PYTHON) manage.py ensure_admin
-	@echo "LQ CRM desk: http://127.0.0.1:$(PORT)/desk/   API schema: http://127.0.0.1:$(PORT)/api/docs/"
+	@echo "LQ CRM desk: http://127.0.0.1:$(PORT)/desk/   API docs: http://127.0.0.1:$(PORT)/api/docs/"
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH LQ_SITE=$(SITE) PORT=$(PORT) honcho start $(if $(REDIS_URL),,web)
 
 setup: $(INSTALLED)

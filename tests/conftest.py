@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.utils import translation
 
 from lq_crm.access.models import CityScope, Role
 from lq_crm.core.fixtures import sync_all
@@ -42,6 +43,17 @@ def shipped_fixtures(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("transactional_db")
         if not Tier.objects.exists():
             sync_all()
+
+
+@pytest.fixture(autouse=True)
+def english_messages() -> Iterator[None]:
+    """Let tests that call services directly read their messages in English.
+
+    Requests through the test client still choose their language in the
+    locale middleware, so desk pages render in Chinese as users see them.
+    """
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

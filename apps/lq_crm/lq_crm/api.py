@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from lq_crm.doctype.card import api as card_api
+from lq_crm.doctype.event import api as event_api
 from lq_crm.doctype.member import api as member_api
 from lq_crm.doctype.points import api as points_api
 from lq_crm.doctype.product import api as product_api
@@ -16,3 +17,4 @@ for module in (member_api, points_api, product_api, slip_api, store_api, tier_ap
     module.register(router)
 notify_api.register(router)
 card_api.register(router)
+event_api.register(router)

@@ -66,8 +66,10 @@ INSTALLED_APPS = [
     "lq_crm.doctype.slip",
     "lq_crm.doctype.points",
     "lq_crm.doctype.club",
+    "lq_crm.doctype.event",
     "lq_crm.notify",
     "lq_crm.imports",
+    "lq_crm.workflow",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +86,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "lq_crm.urls"
+# The desk's login page carries no "next" field when opened directly.
+LOGIN_URL = "/desk/login/"
+LOGIN_REDIRECT_URL = "/desk/"
 WSGI_APPLICATION = "lq_crm.wsgi.application"
 
 TEMPLATES = [
@@ -168,7 +173,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# The second catalogue translates django-unfold's own desk texts, which the
+# package ships in English only.
+LOCALE_PATHS = [PACKAGE_DIR / "locale", PACKAGE_DIR / "locale_unfold"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -255,7 +262,7 @@ StrOrPromise = str | Promise
 
 # The desk's sidebar. An item shows to users who may view its model, and
 # hides while its model has no admin, so that one missing admin cannot break
-# every desk page. Events get a group of their own once the event types exist.
+# every desk page.
 def desk_link(title: StrOrPromise, icon: str, app_label: str, model: str) -> dict:
     url_name = f"admin:{app_label}_{model}_changelist"
 
@@ -299,6 +306,16 @@ UNFOLD = {
                 ],
             },
             {
+                "title": _("Events"),
+                "separator": True,
+                "items": [
+                    desk_link(_("Events"), "event", "event", "event"),
+                    desk_link(
+                        _("Trip registrations"), "how_to_reg", "event", "registration"
+                    ),
+                ],
+            },
+            {
                 "title": _("Stores and products"),
                 "separator": True,
                 "items": [
@@ -335,6 +352,10 @@ UNFOLD = {
                     desk_link(_("Users"), "person", "auth", "user"),
                     desk_link(_("Groups"), "shield_person", "auth", "group"),
                     desk_link(_("Roles"), "badge", "access", "role"),
+                    desk_link(_("Workflows"), "account_tree", "workflow", "workflow"),
+                    desk_link(
+                        _("Workflow log"), "history", "workflow", "transitionlog"
+                    ),
                     desk_link(
                         _("Import records"), "upload_file", "imports", "importrecord"
                     ),

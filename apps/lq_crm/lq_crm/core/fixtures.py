@@ -29,6 +29,7 @@ def loaders() -> list[tuple[str, Callable[[], int]]]:
     from lq_crm.doctype.region.fixtures import load_regions
     from lq_crm.doctype.tier.fixtures import load_tiers
     from lq_crm.notify.fixtures import load_templates
+    from lq_crm.workflow.fixtures import load_workflows
 
     fixtures_dir = Path(settings.FIXTURES_DIR)
     return [
@@ -47,6 +48,7 @@ def loaders() -> list[tuple[str, Callable[[], int]]]:
             lambda: load_templates(read_yaml("message_templates.yaml")),
         ),
         ("club settings", load_club_settings),
+        ("workflows", load_workflows),
     ]
 
 

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from unfold.admin import TabularInline
 from unfold.dataclasses import ActionDialog
 from unfold.decorators import action
@@ -245,7 +245,7 @@ class PurchaseSlipAdmin(CityScopedAdminMixin, DocumentAdmin):
         )
 
     @action(
-        description=gettext_lazy("Cancel"),
+        description=pgettext_lazy("purchase slip", "Cancel"),
         permissions=["cancel"],
         dialog=ActionDialog(
             title=gettext_lazy("Cancel this slip?"),

@@ -7,6 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lq_crm.core.models import Document
 
@@ -23,7 +24,7 @@ class PurchaseSlip(Document):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("purchase slip", "Cancelled")
 
     class Source(models.TextChoices):
         DESK = "desk", _("Desk")

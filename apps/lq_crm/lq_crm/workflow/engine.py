@@ -1,0 +1,267 @@
+"""Move documents between the states of their workflow.
+
+``apply_transition`` is the one way to change a document's workflow state: it
+locks the document's row, checks the transition, the user's roles and the
+condition, saves the new state and writes a TransitionLog row, all in one
+transaction. Callers may already hold a transaction and other locks.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Model
+from django.utils.translation import gettext as _
+
+from lq_crm.access.models import Role
+from lq_crm.core.users import Actor, actor_id
+from lq_crm.workflow.conditions import ConditionError, evaluate_condition
+from lq_crm.workflow.models import TransitionLog
+from lq_crm.workflow.registry import Transition, WorkflowDefinition, get_definition
+
+__all__ = [
+    "Transition",
+    "TransitionError",
+    "WorkflowNotFound",
+    "apply_transition",
+    "available_actions",
+    "initial_state",
+]
+
+logger = logging.getLogger(__name__)
+
+DocumentT = TypeVar("DocumentT", bound=Model)
+
+
+class TransitionError(Exception):
+    """A transition that was rejected: which action, from which state, and why."""
+
+    def __init__(self, message: str, *, action: str = "", from_state: str = "") -> None:
+        super().__init__(message)
+        self.action = action
+        self.from_state = from_state
+
+
+class WorkflowNotFound(TransitionError):
+    """The document type has no workflow."""
+
+
+def get_workflow(model: type[Model]) -> WorkflowDefinition:
+    definition = get_definition(model)
+    if definition is None:
+        raise WorkflowNotFound(
+            _("%(model)s has no workflow; load or create one in the desk.")
+            % {"model": model._meta.verbose_name}
+        )
+
+    return definition
+
+
+def initial_state(model: type[Model]) -> str:
+    """Return the state code that new documents of ``model`` start in.
+
+    Raises WorkflowNotFound when the model has no workflow or the workflow
+    marks no state as initial.
+    """
+    definition = get_workflow(model)
+    if definition.initial_state is None:
+        raise WorkflowNotFound(
+            _("Workflow %(workflow)s has no initial state; mark one in the desk.")
+            % {"workflow": definition.code}
+        )
+
+    return definition.initial_state
+
+
+def role_codes(user: Actor) -> frozenset[str]:
+    if user is None or not user.is_authenticated:
+        return frozenset()
+
+    codes = Role.objects.filter(group__user__pk=user.pk).values_list("code", flat=True)
+    return frozenset(codes)
+
+
+def rejection_by_role(
+    transition: Transition, user: Actor, user_roles: frozenset[str]
+) -> str | None:
+    """Return why ``user`` may not take ``transition``, or None when it may."""
+    if user is None:
+        if transition.allow_system:
+            return None
+        return _("background jobs may not take it")
+
+    if not user.is_authenticated or not user.is_active:
+        return _("the user is not signed in or not active")
+
+    if getattr(user, "is_superuser", False):
+        return None
+
+    if transition.role_codes & user_roles:
+        return None
+
+    return _("the user has none of the roles %(roles)s") % {
+        "roles": ", ".join(sorted(transition.role_codes)) or _("(none)")
+    }
+
+
+def condition_holds(transition: Transition, document: Model) -> bool:
+    if not transition.condition:
+        return True
+
+    return evaluate_condition(transition.condition, document)
+
+
+def available_actions(document: Model, user: Actor) -> list[Transition]:
+    """Return the transitions that ``user`` may take on ``document`` now.
+
+    Reads the document as given, without locking it. A condition that cannot
+    be evaluated leaves its transition out and is logged.
+    """
+    definition = get_definition(type(document))
+    if definition is None:
+        return []
+
+    state = getattr(document, definition.state_field)
+    user_roles = role_codes(user)
+    actions: list[Transition] = []
+    for transition in definition.transitions:
+        if state not in transition.from_states:
+            continue
+        if rejection_by_role(transition, user, user_roles) is not None:
+            continue
+
+        try:
+            condition_true = condition_holds(transition, document)
+        except ConditionError as error:
+            logger.warning(
+                "Workflow %s action %s skipped for %s %s: %s",
+                definition.code,
+                transition.action,
+                document._meta.label_lower,
+                document.pk,
+                error,
+            )
+            continue
+        if condition_true:
+            actions.append(transition)
+    return actions
+
+
+def apply_transition(
+    document: DocumentT, action: str, user: Actor, *, note: str = ""
+) -> DocumentT:
+    """Take ``action`` on ``document`` for ``user`` and return the document.
+
+    ``user`` None is a background job. Raises TransitionError when the
+    document's type has no workflow, the action does not leave the current
+    state, the user may not take it or its condition is false.
+    """
+    model = type(document)
+    definition = get_workflow(model)
+    state_field = definition.state_field
+
+    with transaction.atomic():
+        locked = model._default_manager.select_for_update().get(pk=document.pk)
+        from_state = getattr(locked, state_field)
+        transition = check_transition(definition, locked, action, user)
+
+        setattr(locked, state_field, transition.to_state)
+        save_state(locked, state_field, action, user)
+        TransitionLog.objects.create(
+            document_type=ContentType.objects.get_for_model(model),
+            document_id=str(locked.pk),
+            workflow_id=definition.pk,
+            action=action,
+            from_state=from_state,
+            to_state=transition.to_state,
+            user_id=actor_id(user),
+            note=note,
+        )
+
+    copy_saved_fields(locked, document, state_field)
+    logger.info(
+        "Workflow %s: %s %s %s -> %s by user %s",
+        definition.code,
+        model._meta.label_lower,
+        document.pk,
+        from_state,
+        transition.to_state,
+        actor_id(user),
+    )
+    return document
+
+
+def check_transition(
+    definition: WorkflowDefinition, document: Model, action: str, user: Actor
+) -> Transition:
+    """Return the transition ``action`` of ``document``, or raise why not."""
+    state = getattr(document, definition.state_field)
+    transition = definition.transition(action)
+
+    def reject(reason: str) -> TransitionError:
+        message = _(
+            "Cannot %(action)s %(document)s from state %(state)s: %(reason)s."
+        ) % {
+            "action": action,
+            "document": document,
+            "state": definition.state_label(state),
+            "reason": reason,
+        }
+        return TransitionError(message, action=action, from_state=state)
+
+    if transition is None:
+        raise reject(
+            _("workflow %(workflow)s has no enabled action %(action)s")
+            % {"workflow": definition.code, "action": action}
+        )
+
+    if state not in transition.from_states:
+        allowed = ", ".join(sorted(transition.from_states))
+        raise reject(
+            _("the action is only allowed from %(states)s") % {"states": allowed}
+        )
+
+    role_problem = rejection_by_role(transition, user, role_codes(user))
+    if role_problem is not None:
+        raise reject(role_problem)
+
+    try:
+        condition_true = condition_holds(transition, document)
+    except ConditionError as error:
+        raise reject(str(error)) from None
+    if not condition_true:
+        raise reject(
+            _("its condition %(condition)s is false")
+            % {"condition": transition.condition}
+        )
+
+    return transition
+
+
+def save_state(document: Model, state_field: str, action: str, user: Actor) -> None:
+    """Save the state; simple-history, where present, records user and action."""
+    if isinstance(user, AbstractBaseUser):
+        document._history_user = user  # type: ignore[attr-defined]
+    document._change_reason = action  # type: ignore[attr-defined]
+
+    fields = [state_field]
+    if has_field(document, "modified"):
+        fields.append("modified")
+    document.save(update_fields=fields)
+
+
+def has_field(document: Model, name: str) -> bool:
+    return any(field.name == name for field in document._meta.concrete_fields)
+
+
+def copy_saved_fields(source: Model, target: Any, state_field: str) -> None:
+    if source is target:
+        return
+
+    setattr(target, state_field, getattr(source, state_field))
+    if has_field(source, "modified"):
+        target.modified = source.modified  # type: ignore[attr-defined]

@@ -1,0 +1,99 @@
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from lq_crm.workflow.admin import TransitionForm, mark_customised
+from lq_crm.workflow.models import TransitionLog, Workflow
+
+from .conftest import slip_transition
+
+pytestmark = pytest.mark.django_db
+
+
+def transition_data(**changes: object) -> dict[str, object]:
+    transition = slip_transition("cancel")
+    data: dict[str, object] = {
+        "action": transition.action,
+        "label": transition.label,
+        "from_states": [state.pk for state in transition.from_states.all()],
+        "to_state": transition.to_state_id,
+        "roles": [role.pk for role in transition.roles.all()],
+        "allow_system": transition.allow_system,
+        "condition": transition.condition,
+        "enabled": transition.enabled,
+        "position": transition.position,
+        "customised": transition.customised,
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("condition", "message"),
+    [
+        ("total >", "not a valid expression"),
+        ("card.member == 1", "Attribute"),
+        ('__import__("os")', "calls a function"),
+        ("colour == 1", "not a field"),
+    ],
+)
+def test_invalid_condition_is_form_error(condition: str, message: str) -> None:
+    form = TransitionForm(
+        data=transition_data(condition=condition),
+        instance=slip_transition("cancel"),
+    )
+
+    assert not form.is_valid()
+    assert message in form.errors["condition"][0]
+
+
+def test_valid_condition_marks_customised() -> None:
+    form = TransitionForm(
+        data=transition_data(condition="total < 1000"),
+        instance=slip_transition("cancel"),
+    )
+    assert form.is_valid(), form.errors
+
+    mark_customised(form)
+    form.save()
+
+    transition = slip_transition("cancel")
+    assert transition.condition == "total < 1000"
+    assert transition.customised is True
+
+
+def test_unticking_customised_is_kept() -> None:
+    transition = slip_transition("cancel")
+    transition.customised = True
+    transition.save()
+    form = TransitionForm(data=transition_data(customised=False), instance=transition)
+    assert form.is_valid(), form.errors
+
+    mark_customised(form)
+    form.save()
+
+    assert slip_transition("cancel").customised is False
+
+
+def test_desk_pages_open(client: Client) -> None:
+    root = User.objects.create_superuser("root", password="secret-pass-1")
+    client.force_login(root)
+    workflow = Workflow.objects.get(code="purchase_slip")
+
+    for url in (
+        "/desk/workflow/workflow/",
+        f"/desk/workflow/workflow/{workflow.pk}/change/",
+        "/desk/workflow/transitionlog/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+
+
+def test_transition_log_read_only(client: Client) -> None:
+    root = User.objects.create_superuser("root", password="secret-pass-1")
+    client.force_login(root)
+
+    response = client.get("/desk/workflow/transitionlog/add/")
+
+    assert response.status_code == 403
+    assert not TransitionLog.objects.exists()
