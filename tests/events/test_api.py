@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from lq_crm.doctype.event.models import Event, Registration
 from lq_crm.doctype.member.models import HouseholdPerson
 from lq_crm.doctype.region.models import Region
+from tests.conftest import make_user
 
 from .builders import make_event, make_household, register_household
 
@@ -208,9 +209,10 @@ def test_registration_check_in_action(jinan: Region, jinan_office: User) -> None
     assert response.json()["status"] == "attended"
 
 
-def test_reading_needs_view_permission(jinan_clerk: User) -> None:
+def test_reading_needs_view_permission(jinan: Region) -> None:
+    member_user = make_user("member-user", "member", [jinan])
     make_event()
 
-    response = token_client(jinan_clerk).get("/api/events/")
+    response = token_client(member_user).get("/api/events/")
 
     assert response.status_code == 403
