@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["cdnow_import.py", "slip_api.py"]
+BENCHMARKS = ["cdnow_import.py", "slip_api.py", "registration_api.py"]
 
 
 def main() -> int:

@@ -12,22 +12,16 @@ throughput, median and p99 latency of each and their ratio.
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import multiprocessing
-import os
 import signal
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, median, percentile, setup_django
+from bench.common import median, percentile, post_json, setup_django, start_gunicorn
 
-PORT = 8765
 MEMBERS = 2000
 TARGET_RATE = 250
 TARGET_RATIO = 0.5
@@ -73,38 +67,9 @@ def prepare(token_user: str) -> str:
     return token.key
 
 
-def start_gunicorn(workers: int) -> subprocess.Popen[bytes]:
-    environment = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings_bench")
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "lq_crm.wsgi",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            str(workers),
-            "--pythonpath",
-            f"{ROOT},{ROOT / 'apps' / 'lq_crm'}",
-            "--log-level",
-            "warning",
-        ],
-        env=environment,
-        cwd=ROOT,
-    )
-    for _attempt in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", PORT), timeout=0.2).close()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"gunicorn did not start on port {PORT}")
-
-
 def client_run(args: tuple[str, str, int, int, str]) -> list[float]:
     """Post ``count`` requests one after another; return each latency in seconds."""
     path, token, first, count, run_id = args
-    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
     latencies = []
     for index in range(first, first + count):
         body = {
@@ -118,15 +83,10 @@ def client_run(args: tuple[str, str, int, int, str]) -> list[float]:
                 {"category": "daily", "amount": "19.90"},
             ],
         }
-        connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-        started = time.perf_counter()
-        connection.request("POST", path, json.dumps(body), headers)
-        response = connection.getresponse()
-        response.read()
-        latencies.append(time.perf_counter() - started)
-        connection.close()
-        if response.status != 201:
-            raise RuntimeError(f"{path} answered {response.status} for request {index}")
+        status, elapsed, _reply = post_json(path, token, body)
+        latencies.append(elapsed)
+        if status != 201:
+            raise RuntimeError(f"{path} answered {status} for request {index}")
     return latencies
 
 
