@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "lq_crm.notify",
     "lq_crm.imports",
     "lq_crm.workflow",
+    "lq_crm.customize",
 ]
 
 MIDDLEWARE = [
@@ -352,6 +353,23 @@ UNFOLD = {
                     desk_link(_("Users"), "person", "auth", "user"),
                     desk_link(_("Groups"), "shield_person", "auth", "group"),
                     desk_link(_("Roles"), "badge", "access", "role"),
+                    {
+                        "title": _("Permission matrix"),
+                        "icon": "grid_on",
+                        "link": reverse_lazy("admin:access_role_matrix"),
+                        "permission": lambda request: request.user.has_perm(
+                            "auth.change_group"
+                        ),
+                    },
+                    desk_link(
+                        _("Custom fields"),
+                        "dashboard_customize",
+                        "customize",
+                        "customfield",
+                    ),
+                    desk_link(
+                        _("Form layouts"), "view_quilt", "customize", "formlayout"
+                    ),
                     desk_link(_("Workflows"), "account_tree", "workflow", "workflow"),
                     desk_link(
                         _("Workflow log"), "history", "workflow", "transitionlog"

@@ -34,8 +34,13 @@ def permissions_for(spec: dict[str, list[str]]) -> list[Permission]:
 
     found: list[Permission] = []
     for label, model_actions in wanted.items():
-        app_label, model_name = label.split(".")
-        codenames = [f"{action}_{model_name}" for action in model_actions]
+        app_label, _dot, model_name = label.partition(".")
+        if model_name:
+            codenames = [f"{action}_{model_name}" for action in model_actions]
+        else:
+            # A bare app label lists whole codenames, for permissions that
+            # belong to no single model, such as "access: [view_personal_data]".
+            codenames = list(model_actions)
         permissions = Permission.objects.filter(
             content_type__app_label=app_label, codename__in=codenames
         )
@@ -44,18 +49,47 @@ def permissions_for(spec: dict[str, list[str]]) -> list[Permission]:
             raise ValueError(
                 f"Role fixture names unknown permissions: {sorted(missing)}"
             )
-        found.extend(permissions)
+        found.extend(permissions.select_related("content_type"))
     return found
+
+
+def permission_key(permission: Permission) -> str:
+    return f"{permission.content_type.app_label}.{permission.codename}"
+
+
+def merged_permissions(
+    role: Role, current: list[Permission], wanted: list[Permission]
+) -> list[Permission]:
+    """Apply the fixture's changes since the last sync to the group's permissions.
+
+    A permission the fixture added since then is granted and one it dropped
+    is revoked; every other permission keeps what admins set in the desk.
+    A role synced before this record existed is set to the fixture exactly.
+    """
+    if role.fixture_permissions is None:
+        return wanted
+
+    previous = set(role.fixture_permissions)
+    wanted_keys = {permission_key(permission) for permission in wanted}
+    dropped = previous - wanted_keys
+    kept = [p for p in current if permission_key(p) not in dropped]
+    added = [p for p in wanted if permission_key(p) not in previous]
+    return list({p.pk: p for p in [*kept, *added]}.values())
 
 
 @transaction.atomic
 def load_roles(roles: dict[str, dict[str, Any]]) -> int:
-    for code, role in roles.items():
-        existing = Role.objects.filter(code=code).select_related("group").first()
-        if existing is None:
-            group, _created = Group.objects.get_or_create(name=role["name"])
-            Role.objects.create(code=code, group=group)
+    for code, role_spec in roles.items():
+        wanted = permissions_for(role_spec["permissions"])
+        role = Role.objects.filter(code=code).select_related("group").first()
+        if role is None:
+            group, _created = Group.objects.get_or_create(name=role_spec["name"])
+            role = Role.objects.create(code=code, group=group, fixture_permissions=[])
+            group.permissions.set(wanted)
         else:
-            group = existing.group
-        group.permissions.set(permissions_for(role["permissions"]))
+            current = list(role.group.permissions.select_related("content_type"))
+            role.group.permissions.set(merged_permissions(role, current, wanted))
+
+        role.fixture_permissions = sorted(permission_key(p) for p in wanted)
+        role.save(update_fields=["fixture_permissions"])
     return len(roles)

@@ -16,10 +16,21 @@ class Role(models.Model):
     group = models.OneToOneField(
         Group, verbose_name=_("group"), on_delete=models.CASCADE, related_name="role"
     )
+    # The permissions that sync_fixtures last gave the group, as
+    # "app_label.codename". A later sync changes only what the fixture
+    # changed since then, so edits made in the permission matrix survive it.
+    fixture_permissions = models.JSONField(
+        _("permissions from the fixture"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("role")
         verbose_name_plural = _("roles")
+        # Held on Role because personal data spans several models. Without it
+        # phones, addresses and birth years are masked everywhere.
+        permissions = [
+            ("view_personal_data", _("Can view members' phone, address and age")),
+        ]
 
     def __str__(self) -> str:
         return self.group.name

@@ -5,16 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import (
+    NotRelationField,
+    get_fields_from_path,
+    unquote,
+)
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models import Q, QuerySet
-from django.forms import ModelChoiceField
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.forms import BaseForm, ModelChoiceField
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 
-from lq_crm.access.scope import allowed_city_ids
+from lq_crm.core.masking import mask_address, may_view_personal_data
 from lq_crm.core.models import Document, parse_number
+from lq_crm.core.phones import mask_phone
+from lq_crm.core.scoping import (
+    is_city_scoped,
+    may_write,
+    outside_scope_message,
+    visible_to,
+)
+from lq_crm.customize import desk
+from lq_crm.customize.export import export_workbook
+from lq_crm.customize.registry import active_fields, get_layout
 from lq_crm.doctype.region.models import Region
 
 
@@ -36,7 +52,62 @@ class DocumentAdmin(SimpleHistoryAdmin, ModelAdmin):
         self, request: HttpRequest, obj: Any = None
     ) -> tuple[str, ...]:
         own = tuple(super().get_readonly_fields(request, obj))
-        return own + tuple(f for f in self.document_readonly_fields if f not in own)
+        layout = get_layout(self.model)
+        added = (
+            *self.document_readonly_fields,
+            *(layout.readonly_fields if layout else ()),
+        )
+        return own + tuple(dict.fromkeys(f for f in added if f not in own))
+
+    # Custom fields and the form layout are read per request, so a definition
+    # changed in the desk shows on the next page load without a restart.
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        base: type[BaseForm] = kwargs.get("form") or self.form
+        readonly = set(self.get_readonly_fields(request, obj))
+        removed = [
+            name for name in getattr(base, "declared_fields", {}) if name in readonly
+        ]
+        kwargs["form"] = desk.custom_form_class(
+            base, active_fields(self.model), get_layout(self.model), removed
+        )
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        return desk.arrange_fieldsets(
+            fieldsets, active_fields(self.model), get_layout(self.model)
+        )
+
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        columns = list(super().get_list_display(request))
+        custom = [d for d in active_fields(self.model) if d.list_column]
+        return columns + [desk.list_column(definition) for definition in custom]
+
+    def get_list_filter(self, request: HttpRequest) -> list[Any]:
+        filters = list(super().get_list_filter(request))
+        custom = desk.filterable(active_fields(self.model))
+        return filters + [desk.list_filter(definition) for definition in custom]
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        if self.actions is None or "export_excel" in actions:
+            return actions
+        if self.has_view_permission(request):
+            description = self._get_action_description(
+                DocumentAdmin.export_excel, "export_excel"
+            )
+            actions["export_excel"] = (
+                DocumentAdmin.export_excel,
+                "export_excel",
+                description,
+            )
+        return actions
+
+    @admin.action(description=_("Export to Excel"))
+    def export_excel(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        return export_workbook(self, request, queryset)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
@@ -57,22 +128,40 @@ class DocumentAdmin(SimpleHistoryAdmin, ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A related-field filter that offers only the rows the user may see."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        related = field.remote_field.model._default_manager.complex_filter(
+            field.get_limit_choices_to()
+        )
+        visible = visible_to(related, request.user)
+        return field.get_choices(
+            include_blank=False,
+            ordering=ordering,
+            limit_choices_to={"pk__in": visible.values("pk")},
+        )
+
+
+def needs_scoped_choices(model: type[models.Model]) -> bool:
+    return model is Region or is_city_scoped(model)
+
+
 class CityScopedAdminMixin:
-    """Limit the rows and the city choices to the cities of the user's scope.
+    """Limit an admin's rows, choices, filters and writes to the user's cities.
 
-    ``city_field`` is the lookup from the model to its city. A user without a
-    city scope (head office) gets every city.
+    Put it before ``ModelAdmin`` in the bases of the admin of every model
+    listed in ``lq_crm.core.scoping.CITY_PATHS``; inlines may use it too. A
+    row of another city is missing from the list, search, autocomplete and
+    actions. Its change page redirects to the index and its history pages
+    return 404. A form that would save a row into a city outside the scope
+    shows an error.
     """
-
-    city_field = "city"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)  # type: ignore[misc]
-        city_ids = allowed_city_ids(request.user)
-        if city_ids is None:
-            return queryset
-
-        return queryset.filter(**{f"{self.city_field}__in": city_ids})
+        return visible_to(queryset, request.user)
 
     def formfield_for_foreignkey(
         self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
@@ -80,15 +169,146 @@ class CityScopedAdminMixin:
         field = super().formfield_for_foreignkey(  # type: ignore[misc]
             db_field, request, **kwargs
         )
-        if field is None or db_field.remote_field.model is not Region:
-            return field
-
-        city_ids = allowed_city_ids(request.user)
-        if city_ids is not None:
-            field.queryset = field.queryset.filter(
-                Q(pk__in=city_ids) | Q(parent__in=city_ids)
-            )
+        if field is not None and needs_scoped_choices(db_field.remote_field.model):
+            field.queryset = visible_to(field.queryset, request.user)
         return field
+
+    def formfield_for_manytomany(
+        self, db_field: models.ManyToManyField, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        field = super().formfield_for_manytomany(  # type: ignore[misc]
+            db_field, request, **kwargs
+        )
+        if field is not None and needs_scoped_choices(db_field.remote_field.model):
+            field.queryset = visible_to(field.queryset, request.user)
+        return field
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
+        return city_checked_form(form, request.user)
+
+    def get_list_filter(self, request: HttpRequest) -> list[Any]:
+        filters = super().get_list_filter(request)  # type: ignore[misc]
+        return [self.scoped_list_filter(entry) for entry in filters]
+
+    def scoped_list_filter(self, entry: Any) -> Any:
+        """Give a plain related-field filter the choices of the user's cities."""
+        if not isinstance(entry, str):
+            return entry
+
+        model = self.model  # type: ignore[attr-defined]
+        try:
+            field = get_fields_from_path(model, entry)[-1]
+        except (FieldDoesNotExist, NotRelationField):
+            return entry
+        related = getattr(field, "related_model", None)
+        if related is None or not needs_scoped_choices(related):
+            return entry
+        return (entry, ScopedRelatedFieldListFilter)
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: Any = None
+    ) -> Any:
+        self.require_visible(request, object_id)
+        return super().history_view(  # type: ignore[misc]
+            request, object_id, extra_context
+        )
+
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: Any = None,
+    ) -> Any:
+        self.require_visible(request, object_id)
+        return super().history_form_view(  # type: ignore[misc]
+            request, object_id, version_id, extra_context
+        )
+
+    def require_visible(self, request: HttpRequest, object_id: str) -> None:
+        """Raise 404 unless the row is among the user's rows.
+
+        The history pages of django-simple-history read old versions without
+        the admin's queryset, so they check here first. A scoped user gets 404
+        for a deleted row too, because its city can no longer be checked.
+        """
+        visible = self.get_queryset(request).filter(pk=unquote(object_id))
+        if not visible.exists():
+            raise Http404(_("No record with id %(id)s.") % {"id": object_id})
+
+
+def city_checked_form(form: type[BaseForm], user: Any) -> type[BaseForm]:
+    """Subclass an admin's model form to reject rows outside the user's cities."""
+
+    def _post_clean(self: Any) -> None:
+        # The instance carries the submitted relations only after the base
+        # _post_clean has built it, so the city is checked after it.
+        form._post_clean(self)  # type: ignore[attr-defined]
+        if not may_write(self.instance, user):
+            self.add_error(None, outside_scope_message())
+
+    return type(form.__name__, (form,), {"_post_clean": _post_clean})
+
+
+class PersonalDataAdminMixin:
+    """Mask phone, address and birth year for users without the permission.
+
+    Lists show ``masked_phone`` to everyone, because a list needs no full
+    number. On the change form of a saved row, users without
+    ``access.view_personal_data`` get the three fields as masked read-only
+    values, so they can neither read nor overwrite them. The add form stays
+    editable, because the person typing in a new household's paper form has
+    the data in hand.
+    """
+
+    personal_fields = {
+        "phone": "masked_phone",
+        "address": "masked_address",
+        "birth_year": "masked_birth_year",
+    }
+
+    def masks_personal_data(self, request: HttpRequest, obj: Any) -> bool:
+        return obj is not None and not may_view_personal_data(request.user)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        fieldsets = super().get_fieldsets(request, obj)  # type: ignore[misc]
+        if not self.masks_personal_data(request, obj):
+            return fieldsets
+
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [
+                        self.personal_fields.get(field, field)
+                        for field in options["fields"]
+                    ],
+                },
+            )
+            for name, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = tuple(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+        if not self.masks_personal_data(request, obj):
+            return fields
+        return fields + tuple(self.personal_fields.values())
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, obj: Any) -> str:
+        return mask_phone(obj.phone)
+
+    @admin.display(description=_("address"))
+    def masked_address(self, obj: Any) -> str:
+        return mask_address(obj)
+
+    @admin.display(description=_("birth year"))
+    def masked_birth_year(self, obj: Any) -> str:
+        return "****" if obj.birth_year else ""
 
 
 class ReadOnlyAdminMixin:

@@ -43,6 +43,13 @@ class Document(models.Model):
     )
     created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     modified = models.DateTimeField(_("modified"), auto_now=True)
+    custom = models.JSONField(
+        _("custom fields"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("Values of the custom fields that admins define in the desk."),
+    )
 
     history = HistoricalRecords(inherit=True)
     objects = DocumentQuerySet.as_manager()

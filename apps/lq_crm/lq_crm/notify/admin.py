@@ -17,6 +17,7 @@ from unfold.admin import ModelAdmin
 
 from lq_crm.core.admin import CityScopedAdminMixin
 from lq_crm.core.jobs import enqueue_on_commit
+from lq_crm.core.masking import may_view_personal_data
 from lq_crm.notify.masking import mask_recipient
 from lq_crm.notify.models import (
     STUCK_SENDING_AFTER,
@@ -110,7 +111,6 @@ class NeedsReviewFilter(admin.SimpleListFilter):
 class NotificationAdmin(CityScopedAdminMixin, ModelAdmin):
     """The outbox: read-only rows, with actions to close calls and retry."""
 
-    city_field = "member__city"
     list_display = [
         "key",
         "member",
@@ -140,7 +140,17 @@ class NotificationAdmin(CityScopedAdminMixin, ModelAdmin):
         "claimed_at",
         "sent_at",
     ]
-    readonly_fields = fields
+    readonly_fields = [*fields, "masked_recipient"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # The service centre dials the full recipient for call tasks; users
+        # without personal-data access see it masked.
+        if may_view_personal_data(request.user):
+            return self.fields
+        return [
+            "masked_recipient" if field == "recipient" else field
+            for field in self.fields
+        ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

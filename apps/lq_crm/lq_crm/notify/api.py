@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 from rest_framework.routers import BaseRouter
 
-from lq_crm.access.scope import allowed_city_ids
+from lq_crm.core.scoping import CityScopedViewSetMixin
 from lq_crm.notify.masking import mask_recipient
 from lq_crm.notify.models import Notification
 
@@ -42,7 +41,7 @@ class NotificationSerializer(serializers.ModelSerializer):
         return mask_recipient(notification.recipient)
 
 
-class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+class NotificationViewSet(CityScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Outbox rows of the households in the user's cities."""
 
     serializer_class = NotificationSerializer
@@ -50,13 +49,7 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["key"]
     ordering_fields = ["created", "sent_at", "id"]
 
-    def get_queryset(self) -> QuerySet[Notification]:
-        queryset = Notification.objects.select_related("template")
-        city_ids = allowed_city_ids(self.request.user)
-        if city_ids is None:
-            return queryset
-
-        return queryset.filter(member__city__in=city_ids)
+    queryset = Notification.objects.select_related("template")
 
 
 def register(router: BaseRouter) -> None:

@@ -16,8 +16,8 @@ from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from lq_crm.access.scope import allowed_city_ids
-from lq_crm.core.admin import DocumentAdmin
+from lq_crm.core.admin import CityScopedAdminMixin, DocumentAdmin
+from lq_crm.core.scoping import visible_to
 from lq_crm.doctype.card import services
 from lq_crm.doctype.card.export import card_csv_response
 from lq_crm.doctype.card.models import Card, CardBatch
@@ -103,12 +103,12 @@ class CardBatchAdmin(DocumentAdmin):
     def export_csv(
         self, request: HttpRequest, queryset: QuerySet[CardBatch]
     ) -> HttpResponseBase:
-        cards = Card.objects.filter(batch__in=queryset)
+        cards = visible_to(Card.objects.filter(batch__in=queryset), request.user)
         return card_csv_response(cards, "cards.csv")
 
 
 @admin.register(Card)
-class CardAdmin(DocumentAdmin):
+class CardAdmin(CityScopedAdminMixin, DocumentAdmin):
     list_display = [
         "card_number",
         "status",
@@ -134,13 +134,6 @@ class CardAdmin(DocumentAdmin):
         "legacy",
     )
     actions = ["report_lost", "block", "unblock", "export_csv"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Card]:
-        queryset = super().get_queryset(request)
-        city_ids = allowed_city_ids(request.user)
-        if city_ids is None:
-            return queryset
-        return queryset.filter(Q(member__isnull=True) | Q(member__city_id__in=city_ids))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Cards are created by generating a batch or by importing legacy cards.

@@ -16,9 +16,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from lq_crm.access.scope import allowed_city_ids
-from lq_crm.core.api import NumberField
+from lq_crm.core.api import CustomFieldsSerializerMixin, NumberField
 from lq_crm.core.permissions import ModelPermissions
+from lq_crm.core.scoping import CityScopedViewSetMixin, visible_to
 from lq_crm.doctype.card import services
 from lq_crm.doctype.card.export import card_csv_response
 from lq_crm.doctype.card.models import Card, CardBatch
@@ -98,12 +98,11 @@ class CardBatchViewSet(
     @action(detail=True, methods=["get"])
     def export(self, request: Request, pk: str) -> StreamingHttpResponse:
         batch = self.get_object()
-        return card_csv_response(
-            Card.objects.filter(batch=batch), f"cards-{batch.number}.csv"
-        )
+        cards = visible_to(Card.objects.filter(batch=batch), request.user)
+        return card_csv_response(cards, f"cards-{batch.number}.csv")
 
 
-class CardSerializer(serializers.ModelSerializer):
+class CardSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
     number = NumberField()
     batch: serializers.PrimaryKeyRelatedField[CardBatch] = (
         serializers.PrimaryKeyRelatedField(read_only=True)
@@ -142,8 +141,8 @@ class IssueSerializer(serializers.Serializer):
     )
 
     def validate_member(self, member: Member) -> Member:
-        city_ids = allowed_city_ids(self.context["request"].user)
-        if city_ids is not None and member.city_id not in city_ids:
+        user = self.context["request"].user
+        if not visible_to(Member.objects.filter(pk=member.pk), user).exists():
             raise serializers.ValidationError(
                 _("Household %(member)s is outside your cities.")
                 % {"member": member.number}
@@ -168,7 +167,7 @@ class CardFilter(filters.FilterSet):
         fields = ["status", "batch", "member", "legacy", "card_number"]
 
 
-class CardViewSet(viewsets.ReadOnlyModelViewSet):
+class CardViewSet(CityScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Cards. Their status changes only through the actions."""
 
     serializer_class = CardSerializer
@@ -176,13 +175,9 @@ class CardViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["card_number"]
     ordering_fields = ["card_number", "serial", "issued_at"]
 
-    def get_queryset(self) -> QuerySet[Card]:
-        queryset = Card.objects.select_related("replaced_by").order_by("card_number")
-        city_ids = allowed_city_ids(self.request.user)
-        if city_ids is None:
-            return queryset
-        # Cards in stock belong to no city and carry no personal data.
-        return queryset.filter(Q(member__isnull=True) | Q(member__city_id__in=city_ids))
+    # Cards in stock belong to no city and carry no personal data, so the
+    # mixin shows them to every office.
+    queryset = Card.objects.select_related("replaced_by").order_by("card_number")
 
     def run_action(self, pk: str, change: Callable[[Card], Card]) -> Response:
         card = get_object_or_404(self.get_queryset(), pk=pk)

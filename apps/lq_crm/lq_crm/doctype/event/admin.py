@@ -24,6 +24,7 @@ from unfold.forms import BaseDialogForm
 
 from lq_crm.access.scope import allowed_city_ids
 from lq_crm.core.admin import CityScopedAdminMixin, DocumentAdmin
+from lq_crm.core.scoping import visible_to
 from lq_crm.doctype.event.allocation import (
     cancel_registration,
     ensure_default_departure,
@@ -45,7 +46,7 @@ from lq_crm.doctype.event.models import (
 )
 
 
-class DepartureInline(TabularInline):
+class DepartureInline(CityScopedAdminMixin, TabularInline):
     model = Departure
     fields = ["name", "departs_at", "capacity", "seats_taken", "seats_left"]
     readonly_fields = ["seats_taken", "seats_left"]
@@ -56,7 +57,7 @@ class DepartureInline(TabularInline):
         return obj.seats_left if obj.pk else 0
 
 
-class LotteryDrawInline(TabularInline):
+class LotteryDrawInline(CityScopedAdminMixin, TabularInline):
     model = LotteryDraw
     fields = ["departure", "seed", "rounds", "drawn_at", "drawn_by", "result"]
     readonly_fields = fields
@@ -145,18 +146,17 @@ class EventAdmin(CityScopedAdminMixin, DocumentAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Event]:
         # Province-wide events (no city) are shown to every office.
-        queryset = DocumentAdmin.get_queryset(self, request)
-        city_ids = allowed_city_ids(request.user)
-        queryset = queryset.select_related("city").annotate(
-            waiting=Count(
-                "registrations",
-                filter=Q(registrations__status=Registration.Status.WAITLISTED),
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("city")
+            .annotate(
+                waiting=Count(
+                    "registrations",
+                    filter=Q(registrations__status=Registration.Status.WAITLISTED),
+                )
             )
         )
-        if city_ids is None:
-            return queryset
-
-        return queryset.filter(Q(city__isnull=True) | Q(city__in=city_ids))
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Only head office changes a province-wide event.
@@ -264,8 +264,8 @@ class EventAdmin(CityScopedAdminMixin, DocumentAdmin):
     def export_roster(
         self, request: HttpRequest, queryset: QuerySet[Event]
     ) -> HttpResponseBase:
-        registrations = RegistrationAdmin.scope_registrations(
-            request, Registration.objects.filter(event__in=queryset)
+        registrations = visible_to(
+            Registration.objects.filter(event__in=queryset), request.user
         )
         return roster_response(registrations, request.user)
 
@@ -302,7 +302,7 @@ class EventAdmin(CityScopedAdminMixin, DocumentAdmin):
         )
 
 
-class RegistrationPersonInline(TabularInline):
+class RegistrationPersonInline(CityScopedAdminMixin, TabularInline):
     model = RegistrationPerson
     fields = ["name", "person"]
     readonly_fields = fields
@@ -315,7 +315,6 @@ class RegistrationPersonInline(TabularInline):
 
 @admin.register(Registration)
 class RegistrationAdmin(CityScopedAdminMixin, DocumentAdmin):
-    city_field = "member__city"
     inlines = [RegistrationPersonInline]
     list_display = [
         "number_display",
@@ -350,16 +349,6 @@ class RegistrationAdmin(CityScopedAdminMixin, DocumentAdmin):
     ]
     fields = [*readonly_fields, "note"]
     actions = ["cancel_selected", "check_in_selected", "export_roster"]
-
-    @staticmethod
-    def scope_registrations(
-        request: HttpRequest, queryset: QuerySet[Registration]
-    ) -> QuerySet[Registration]:
-        city_ids = allowed_city_ids(request.user)
-        if city_ids is None:
-            return queryset
-
-        return queryset.filter(member__city__in=city_ids)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

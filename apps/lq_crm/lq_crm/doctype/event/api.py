@@ -20,8 +20,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from lq_crm.access.scope import allowed_city_ids
-from lq_crm.core.api import NumberField, require_permission
+from lq_crm.core.api import (
+    CustomFieldsSerializerMixin,
+    NumberField,
+    require_permission,
+)
+from lq_crm.core.scoping import CityScopedViewSetMixin, visible_to
 from lq_crm.doctype.card.models import Card
 from lq_crm.doctype.card.services import CardError, get_usable_card
 from lq_crm.doctype.event import allocation
@@ -34,7 +38,7 @@ from lq_crm.doctype.event.models import (
     Registration,
     RegistrationPerson,
 )
-from lq_crm.doctype.member.models import HouseholdPerson
+from lq_crm.doctype.member.models import HouseholdPerson, Member
 
 
 class EventDepartureSerializer(serializers.ModelSerializer):
@@ -45,7 +49,7 @@ class EventDepartureSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "departs_at", "capacity", "seats_taken", "seats_left"]
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
     number = NumberField()
     departures = EventDepartureSerializer(many=True, read_only=True)
 
@@ -108,7 +112,7 @@ class RegistrationPersonSerializer(serializers.ModelSerializer):
         fields = ["name", "person"]
 
 
-class RegistrationSerializer(serializers.ModelSerializer):
+class RegistrationSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
     number = NumberField()
     card: serializers.SlugRelatedField[Card] = serializers.SlugRelatedField(
         slug_field="card_number", read_only=True
@@ -169,15 +173,11 @@ def error_response(error: Exception) -> Response:
 
 
 def visible_events(request: Request) -> QuerySet[Event]:
-    events = Event.objects.prefetch_related("departures")
-    city_ids = allowed_city_ids(request.user)
-    if city_ids is None:
-        return events
-
-    return events.filter(Q(city__isnull=True) | Q(city__in=city_ids))
+    """Return the user's events: their cities' and the province-wide ones."""
+    return visible_to(Event.objects.prefetch_related("departures"), request.user)
 
 
-class EventViewSet(viewsets.ReadOnlyModelViewSet):
+class EventViewSet(CityScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Events with their departures and seats; ``?open=true`` lists open ones."""
 
     serializer_class = EventSerializer
@@ -185,8 +185,7 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["title", "venue"]
     ordering_fields = ["starts_at", "id"]
 
-    def get_queryset(self) -> QuerySet[Event]:
-        return visible_events(self.request)
+    queryset = Event.objects.prefetch_related("departures")
 
     @extend_schema(
         request=RegistrationCheckInSerializer, responses=RegistrationSerializer
@@ -222,6 +221,7 @@ class RegistrationFilter(filters.FilterSet):
 
 
 class RegistrationViewSet(
+    CityScopedViewSetMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -233,15 +233,9 @@ class RegistrationViewSet(
     filterset_class = RegistrationFilter
     ordering_fields = ["created", "waitlist_position", "id"]
 
-    def get_queryset(self) -> QuerySet[Registration]:
-        registrations = Registration.objects.select_related(
-            "card", "member"
-        ).prefetch_related("persons")
-        city_ids = allowed_city_ids(self.request.user)
-        if city_ids is None:
-            return registrations
-
-        return registrations.filter(member__city__in=city_ids)
+    queryset = Registration.objects.select_related("card", "member").prefetch_related(
+        "persons"
+    )
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         if self.action == "create":
@@ -252,7 +246,7 @@ class RegistrationViewSet(
         request=RegistrationCreateSerializer, responses={201: RegistrationSerializer}
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        form = RegistrationCreateSerializer(data=request.data)
+        form = self.get_serializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
         try:
@@ -276,9 +270,9 @@ class RegistrationViewSet(
             )
 
         card = get_usable_card(data["card_number"])
-        city_ids = allowed_city_ids(request.user)
         member = card.member
-        if city_ids is not None and (member is None or member.city_id not in city_ids):
+        own_households = visible_to(Member.objects.all(), request.user)
+        if member is None or not own_households.filter(pk=member.pk).exists():
             # Respond as for an unknown card, so other cities' cards stay hidden.
             raise CardError(
                 _("Card %(card)s was not found: check the number on the card.")

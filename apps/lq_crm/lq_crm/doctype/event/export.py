@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from lq_crm.core.masking import may_view_personal_data
 from lq_crm.core.phones import mask_phone
 from lq_crm.core.users import Actor, actor_id
 from lq_crm.doctype.event.models import Registration
@@ -39,7 +40,7 @@ def roster_headers() -> list[str]:
     ]
 
 
-def roster_row(registration: Registration) -> list[object]:
+def roster_row(registration: Registration, show_phone: bool = False) -> list[object]:
     member = registration.member
     checked_in = registration.checked_in_at
     return [
@@ -49,7 +50,7 @@ def roster_row(registration: Registration) -> list[object]:
         member.number,
         member.name,
         member.city.name,
-        mask_phone(member.phone),
+        member.phone if show_phone else mask_phone(member.phone),
         registration.card.card_number,
         "、".join(person.name for person in registration.persons.all()),
         registration.seats,
@@ -65,9 +66,10 @@ def roster_response(
 ) -> HttpResponse:
     """Return the registrations as an .xlsx download, by departure and position.
 
-    The caller passes a queryset already limited to the user's cities. Phones
-    are masked because the roster leaves the system.
+    The caller passes a queryset already limited to the user's cities.
+    Phones are masked unless the user may view personal data.
     """
+    show_phone = may_view_personal_data(user)
     rows = (
         registrations.select_related("event", "departure", "member__city", "card")
         .prefetch_related("persons")
@@ -79,7 +81,7 @@ def roster_response(
     sheet.append(roster_headers())
     count = 0
     for registration in rows:
-        sheet.append(roster_row(registration))
+        sheet.append(roster_row(registration, show_phone))
         count += 1
 
     buffer = io.BytesIO()

@@ -17,6 +17,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lq_crm.core.models import Document
 
@@ -41,7 +42,7 @@ class Event(Document):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
         HELD = "held", _("Held")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("event", "Cancelled")
 
     class SpendBasis(models.TextChoices):
         TOTAL = "total", _("Slip totals")
@@ -304,7 +305,7 @@ class Registration(Document):
         REGISTERED = "registered", _("Registered")
         CONFIRMED = "confirmed", _("Confirmed")
         WAITLISTED = "waitlisted", _("Waitlisted")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("event", "Cancelled")
         ATTENDED = "attended", _("Attended")
         NO_SHOW = "no_show", _("No show")
 

@@ -11,8 +11,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import TabularInline
 
-from lq_crm.core.admin import CityScopedAdminMixin, DocumentAdmin
-from lq_crm.core.phones import InvalidPhoneError, mask_phone, normalise_phone
+from lq_crm.core.admin import (
+    CityScopedAdminMixin,
+    DocumentAdmin,
+    PersonalDataAdminMixin,
+)
+from lq_crm.core.phones import InvalidPhoneError, normalise_phone
 from lq_crm.doctype.member.models import HouseholdPerson, Member, MemberQuerySet
 from lq_crm.doctype.points.services import balance
 
@@ -64,7 +68,9 @@ class HouseholdPersonForm(NormalisedPhoneFormMixin, forms.ModelForm):
         fields = ["name", "relation", "gender", "birth_year", "phone"]
 
 
-class HouseholdPersonInline(TabularInline):
+class HouseholdPersonInline(
+    CityScopedAdminMixin, PersonalDataAdminMixin, TabularInline
+):
     model = HouseholdPerson
     form = HouseholdPersonForm
     fields = ["name", "relation", "gender", "birth_year", "phone"]
@@ -72,7 +78,7 @@ class HouseholdPersonInline(TabularInline):
 
 
 @admin.register(Member)
-class MemberAdmin(CityScopedAdminMixin, DocumentAdmin):
+class MemberAdmin(CityScopedAdminMixin, PersonalDataAdminMixin, DocumentAdmin):
     form = MemberForm
     inlines = [HouseholdPersonInline]
     list_display = [
@@ -90,7 +96,7 @@ class MemberAdmin(CityScopedAdminMixin, DocumentAdmin):
         "tier",
         "signup_activity",
     ]
-    list_select_related = ["city", "tier"]
+    list_select_related = ["city", "district", "tier"]
     search_fields = ["name", "=cards__card_number"]
     search_help_text = _(
         "Search by name, phone, card number or member number (M-2026-000001)."
@@ -165,10 +171,6 @@ class MemberAdmin(CityScopedAdminMixin, DocumentAdmin):
             models.Q(phone=phone) | models.Q(persons__phone=phone)
         )
         return results | by_phone, True
-
-    @admin.display(description=_("phone"))
-    def masked_phone(self, obj: Member) -> str:
-        return mask_phone(obj.phone)
 
     @admin.display(description=_("points balance"), ordering="points_balance")
     def points_display(self, obj: Member) -> int:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
-from lq_crm.core.api import NumberField
+from lq_crm.core.api import CustomFieldsSerializerMixin, NumberField
+from lq_crm.core.masking import (
+    PersonalAddressField,
+    PersonalBirthYearField,
+    PersonalPhoneField,
+)
 from lq_crm.core.phones import InvalidPhoneError, normalise_phone
+from lq_crm.core.scoping import CityScopedViewSetMixin
 from lq_crm.doctype.card.models import Card
 from lq_crm.doctype.member.models import HouseholdPerson, Member
 from lq_crm.doctype.tier.models import Tier
@@ -24,7 +29,12 @@ def clean_phone(value: str) -> str:
         raise serializers.ValidationError(str(error)) from None
 
 
-class HouseholdPersonSerializer(serializers.ModelSerializer):
+class HouseholdPersonSerializer(
+    CustomFieldsSerializerMixin, serializers.ModelSerializer
+):
+    phone = PersonalPhoneField(max_length=20, required=False, allow_blank=True)
+    birth_year = PersonalBirthYearField()
+
     class Meta:
         model = HouseholdPerson
         fields = ["id", "member", "name", "relation", "gender", "birth_year", "phone"]
@@ -33,8 +43,11 @@ class HouseholdPersonSerializer(serializers.ModelSerializer):
         return clean_phone(value)
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
     number = NumberField()
+    phone = PersonalPhoneField(max_length=20, required=False, allow_blank=True)
+    address = PersonalAddressField()
+    birth_year = PersonalBirthYearField()
     tier: serializers.SlugRelatedField[Tier] = serializers.SlugRelatedField(
         slug_field="code", read_only=True
     )
@@ -86,7 +99,7 @@ class MemberFilter(filters.FilterSet):
         fields = ["city", "tier", "signup_activity", "card_number"]
 
 
-class MemberViewSet(viewsets.ModelViewSet):
+class MemberViewSet(CityScopedViewSetMixin, viewsets.ModelViewSet):
     """Member households. Spend, tier and points follow their slips."""
 
     serializer_class = MemberSerializer
@@ -94,16 +107,15 @@ class MemberViewSet(viewsets.ModelViewSet):
     search_fields = ["name", "phone", "cards__card_number"]
     ordering_fields = ["id", "qualifying_spend", "joined_on"]
 
-    def get_queryset(self) -> QuerySet[Member]:
-        return (
-            Member.objects.with_points()
-            .select_related("tier")
-            .prefetch_related("cards")
-            .order_by("-pk")
-        )
+    queryset = (
+        Member.objects.with_points()
+        .select_related("tier", "city", "district")
+        .prefetch_related("cards")
+        .order_by("-pk")
+    )
 
 
-class HouseholdPersonViewSet(viewsets.ModelViewSet):
+class HouseholdPersonViewSet(CityScopedViewSetMixin, viewsets.ModelViewSet):
     serializer_class = HouseholdPersonSerializer
     queryset = HouseholdPerson.objects.all()
     filterset_fields = ["member"]

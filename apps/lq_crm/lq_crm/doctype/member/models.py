@@ -203,6 +203,13 @@ class HouseholdPerson(models.Model):
         validators=[MinValueValidator(1900), MaxValueValidator(2100)],
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    custom = models.JSONField(
+        _("custom fields"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("Values of the custom fields that admins define in the desk."),
+    )
 
     history = HistoricalRecords()
 

@@ -13,7 +13,6 @@ class PointsLedgerEntryAdmin(ReadOnlyAdminMixin, CityScopedAdminMixin, ModelAdmi
     adjusting entry written by a service, never an edit of an old row.
     """
 
-    city_field = "member__city"
     list_display = ["key", "member", "kind", "points", "slip", "card", "created"]
     list_filter = ["kind"]
     search_fields = ["member__name", "=card__card_number", "=key"]

@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers, viewsets
 
+from lq_crm.core.scoping import CityScopedViewSetMixin
 from lq_crm.doctype.points.models import PointsLedgerEntry
 
 
@@ -23,7 +24,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
         ]
 
 
-class LedgerEntryViewSet(viewsets.ReadOnlyModelViewSet):
+class LedgerEntryViewSet(CityScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """The append-only points ledger; a balance is the sum of a member's entries."""
 
     serializer_class = LedgerEntrySerializer

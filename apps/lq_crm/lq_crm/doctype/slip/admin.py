@@ -35,7 +35,7 @@ from lq_crm.doctype.slip.services import (
 )
 
 
-class SlipLineInline(TabularInline):
+class SlipLineInline(CityScopedAdminMixin, TabularInline):
     model = PurchaseSlipLine
     fields = ["category", "product", "quantity", "amount", "points"]
     readonly_fields = ["points"]
@@ -107,7 +107,6 @@ class SlipForm(forms.ModelForm):
 @admin.register(PurchaseSlip)
 class PurchaseSlipAdmin(CityScopedAdminMixin, DocumentAdmin):
     form = SlipForm
-    city_field = "store__city"
     inlines = [SlipLineInline]
     list_display = [
         "number_display",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
@@ -14,7 +13,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from lq_crm.core.api import NumberField, require_permission
+from lq_crm.core.api import (
+    CustomFieldsSerializerMixin,
+    NumberField,
+    require_permission,
+)
+from lq_crm.core.scoping import CityScopedViewSetMixin
 from lq_crm.doctype.card.models import Card
 from lq_crm.doctype.card.services import CardError, get_usable_card
 from lq_crm.doctype.product.models import Product, ProductCategory
@@ -49,7 +53,7 @@ class SlipLineSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "points"]
 
 
-class SlipSerializer(serializers.ModelSerializer):
+class SlipSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
     number = NumberField()
     card_number = serializers.CharField(write_only=True, max_length=32)
     card: serializers.SlugRelatedField[Card] = serializers.SlugRelatedField(
@@ -132,6 +136,7 @@ def error_response(error: SlipError | CardError) -> Response:
 
 
 class SlipViewSet(
+    CityScopedViewSetMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -144,10 +149,9 @@ class SlipViewSet(
     search_fields = ["receipt_number", "card__card_number"]
     ordering_fields = ["purchased_at", "id"]
 
-    def get_queryset(self) -> QuerySet[PurchaseSlip]:
-        return PurchaseSlip.objects.select_related("card", "store").prefetch_related(
-            "lines__category", "lines__product"
-        )
+    queryset = PurchaseSlip.objects.select_related("card", "store").prefetch_related(
+        "lines__category", "lines__product"
+    )
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -176,6 +180,7 @@ class SlipViewSet(
             lines=[LineInput(**line) for line in data["lines"]],
             clerk=request.user,
             source=PurchaseSlip.Source.API,
+            custom=data.get("custom"),
         )
         if data["submit"]:
             slip = submit_slip(slip, request.user)

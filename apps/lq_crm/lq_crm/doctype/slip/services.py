@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -115,6 +116,7 @@ def create_slip(
     clerk: Actor = None,
     source: str = PurchaseSlip.Source.DESK,
     amended_from: PurchaseSlip | None = None,
+    custom: dict[str, Any] | None = None,
 ) -> PurchaseSlip:
     """Create a draft slip; a receipt already recorded for the store is rejected."""
     receipt_number = receipt_number.strip()
@@ -147,6 +149,7 @@ def create_slip(
         source=source,
         total=sum(amounts, Decimal("0.00")),
         amended_from=amended_from,
+        custom=custom or {},
     )
     try:
         with transaction.atomic():
@@ -318,6 +321,7 @@ def amend_slip(slip: PurchaseSlip, user: Actor = None) -> PurchaseSlip:
             clerk=user,
             source=slip.source,
             amended_from=slip,
+            custom=slip.custom,
         )
     except IntegrityError:
         raise SlipError(

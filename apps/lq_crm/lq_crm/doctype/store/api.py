@@ -4,16 +4,18 @@ from typing import Any
 
 from rest_framework import serializers, viewsets
 
+from lq_crm.core.api import CustomFieldsSerializerMixin
+from lq_crm.core.scoping import CityScopedViewSetMixin
 from lq_crm.doctype.store.models import Store
 
 
-class StoreSerializer(serializers.ModelSerializer):
+class StoreSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = Store
         fields = ["id", "code", "name", "city", "district", "address", "active"]
 
 
-class StoreViewSet(viewsets.ModelViewSet):
+class StoreViewSet(CityScopedViewSetMixin, viewsets.ModelViewSet):
     serializer_class = StoreSerializer
     queryset = Store.objects.all()
     filterset_fields = ["city", "active"]

@@ -60,7 +60,6 @@ class TierAdmin(DocumentAdmin):
 class TierChangeAdmin(ReadOnlyAdminMixin, CityScopedAdminMixin, ModelAdmin):
     """The record of every tier move, read-only because the tier service writes it."""
 
-    city_field = "member__city"
     list_display = ["member", "from_tier", "to_tier", "cause", "spend", "created"]
     list_filter = ["cause", "to_tier", "from_tier"]
     search_fields = ["member__name", "=slip__receipt_number"]

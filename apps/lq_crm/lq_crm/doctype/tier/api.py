@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers, viewsets
 
+from lq_crm.core.scoping import CityScopedViewSetMixin
 from lq_crm.doctype.tier.models import Tier, TierChange
 
 
@@ -40,7 +41,7 @@ class TierViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Tier.objects.all()
 
 
-class TierChangeViewSet(viewsets.ReadOnlyModelViewSet):
+class TierChangeViewSet(CityScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = TierChangeSerializer
     queryset = TierChange.objects.select_related("from_tier", "to_tier")
     filterset_fields = ["member", "cause"]
