@@ -90,7 +90,7 @@ def client_run(args: tuple[str, int, list[int]]) -> list[tuple[int, float, str]]
         }
         status, elapsed, reply = post_json("/api/event-registrations/", token, body)
         if status != 201:
-            raise RuntimeError(f"registration {index} answered {status}: {reply}")
+            raise RuntimeError(f"registration {index} returned HTTP {status}: {reply}")
         results.append((status, elapsed, reply["status"]))
     return results
 

@@ -86,7 +86,7 @@ def client_run(args: tuple[str, str, int, int, str]) -> list[float]:
         status, elapsed, _reply = post_json(path, token, body)
         latencies.append(elapsed)
         if status != 201:
-            raise RuntimeError(f"{path} answered {status} for request {index}")
+            raise RuntimeError(f"{path} returned HTTP {status} for request {index}")
     return latencies
 
 

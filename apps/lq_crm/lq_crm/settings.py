@@ -218,7 +218,7 @@ SPECTACULAR_SETTINGS = {
 
 
 # Outgoing messages. The console backends write to the log, which is what a
-# first run and the tests want; a site names its real gateway in its config.
+# first run and the tests want. A site names its real gateway in its config.
 SMS_BACKEND = SITE.string("sms_backend", default="lq_crm.notify.sms.ConsoleBackend")
 SMS_GATEWAY_URL = SITE.optional_string("sms_gateway_url")
 SMS_GATEWAY_TOKEN = SITE.optional_string("sms_gateway_token")
