@@ -14,10 +14,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 @pytest.mark.django_db
 def test_date_lookups_use_shanghai_days() -> None:
     tier = Tier.objects.get(code="vip")
-    # 23:59 on 31 January in Shanghai is still 31 January, although it is
-    # 15:59 UTC; a filter that fell back to UTC would also say the 31st, so the
-    # second moment checks the other edge: 00:30 on 1 February is 16:30 UTC
-    # on 31 January.
+    # 23:59 on 31 January in Shanghai is 15:59 UTC, still the 31st in both
+    # zones. The second moment checks the other edge: 00:30 on 1 February in
+    # Shanghai is 16:30 UTC on 31 January, so a UTC filter would misplace it.
     late = dt.datetime(2026, 1, 31, 23, 59, tzinfo=SHANGHAI)
     early = dt.datetime(2026, 2, 1, 0, 30, tzinfo=SHANGHAI)
     Tier.objects.filter(pk=tier.pk).update(created=late)

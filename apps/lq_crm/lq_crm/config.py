@@ -1,6 +1,6 @@
 """Read a site's configuration from its folder and the environment.
 
-A site lives in ``sites/<name>/``: ``site_config.json`` holds its settings, and
+A site lives in ``sites/<name>/``: ``site_config.json`` contains its settings, and
 the embedded default also keeps its SQLite file, uploads and logs there. An
 environment variable of the same name in upper case wins over the file, so
 ``DATABASE_URL=mysql://... make run`` points the default site at MariaDB.

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.Model):
-    """The code by which the project knows a role group (``store_clerk``).
+    """The code that identifies a role group in the project's code (``store_clerk``).
 
     Admins may rename the group in the desk; code finds it by this code.
     """

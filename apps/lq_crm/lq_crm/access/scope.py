@@ -1,4 +1,4 @@
-"""Answer which cities a user may work on."""
+"""Return the cities a user may work on."""
 
 from __future__ import annotations
 

@@ -71,6 +71,6 @@ class CustomFieldsSerializerMixin:
 
 
 def require_permission(request: Request, permission: str) -> None:
-    """Raise 403 unless the user holds ``permission`` (``app_label.codename``)."""
+    """Raise 403 unless the user has ``permission`` (``app_label.codename``)."""
     if not request.user.has_perm(permission):
         raise PermissionDenied()

@@ -1,4 +1,4 @@
-"""Enqueue background jobs: the one place that knows how jobs are run.
+"""Enqueue background jobs: the one place that decides how jobs run.
 
 With Redis configured, a job goes to the RQ queue once the surrounding
 transaction commits, under a deterministic id so that enqueuing the same

@@ -1,4 +1,4 @@
-"""The acting user that services record, whoever called them."""
+"""The user that services record as the actor, or None for jobs."""
 
 from __future__ import annotations
 

@@ -376,9 +376,9 @@ def issue_card(
     A household has at most one usable card. A household whose card is lost or
     blocked gets a new one through replace_card, which keeps the link between
     the two cards. A new household admitted by the purchase it is making now
-    passes ``first_purchase`` instead of ``slip``: the purchase is recorded on
-    the new card and submitted in the same transaction, and if it falls short
-    of the admission amount nothing is saved.
+    passes ``first_purchase`` instead of ``slip``. The purchase is recorded on
+    the new card and submitted in the same transaction. If it falls short of
+    the admission amount, nothing is saved.
     """
     if first_purchase is not None and basis != Card.AdmissionBasis.QUALIFYING_SLIP:
         raise CardError(

@@ -38,7 +38,7 @@ class MemberQuerySet(DocumentQuerySet):
 
 
 class Member(Document):
-    """A household that holds a club membership and its card."""
+    """A household with a club membership and its card."""
 
     number_prefix = "M"
 

@@ -1,8 +1,8 @@
 """Desk pages for purchase slips.
 
-A draft is edited like any form; submitting, cancelling and amending are
-buttons that call the slip services, and a slip that left draft is shown
-read-only because a submitted slip is never edited.
+A draft is edited like any form. Submitting, cancelling and amending are
+buttons that call the slip services. A slip that left draft is shown
+read-only, because a submitted slip is never edited.
 """
 
 from __future__ import annotations

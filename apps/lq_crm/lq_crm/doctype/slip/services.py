@@ -1,8 +1,8 @@
 """Create, submit, cancel and amend purchase slips, with every effect they have.
 
-Submitting and cancelling lock the household's row first, so that two clerks
-working on one card at the same moment take turns and the spend, points and
-tier each sees are exact.
+Submitting and cancelling lock the household's row first. Two clerks working
+on one card at the same moment therefore take turns, and each recomputes the
+spend, points and tier from committed data.
 """
 
 from __future__ import annotations
