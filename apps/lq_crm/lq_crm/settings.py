@@ -71,6 +71,11 @@ INSTALLED_APPS = [
     "lq_crm.imports",
     "lq_crm.workflow",
     "lq_crm.customize",
+    "lq_crm.duplicates",
+    "lq_crm.keying",
+    "lq_crm.reports",
+    "lq_crm.portal.office",
+    "lq_crm.portal.member",
 ]
 
 MIDDLEWARE = [

@@ -21,7 +21,12 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="api-schema"),
         name="api-docs",
     ),
+    path("desk/keying/", include("lq_crm.keying.urls")),
+    path("desk/duplicates/", include("lq_crm.duplicates.urls")),
+    path("desk/reports/", include("lq_crm.reports.urls")),
     path("desk/", admin.site.urls),
+    path("portal/office/", include("lq_crm.portal.office.urls")),
+    path("portal/", include("lq_crm.portal.member.urls")),
     path("", RedirectView.as_view(url="/desk/", permanent=False)),
 ]
 

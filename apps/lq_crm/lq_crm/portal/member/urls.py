@@ -1,0 +1,3 @@
+app_name = "member_portal"
+
+urlpatterns: list = []

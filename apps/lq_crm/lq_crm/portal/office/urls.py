@@ -1,0 +1,3 @@
+app_name = "office_portal"
+
+urlpatterns: list = []
