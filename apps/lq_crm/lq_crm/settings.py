@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "lq_crm.imports",
     "lq_crm.workflow",
     "lq_crm.customize",
+    "lq_crm.exports",
     "lq_crm.duplicates",
     "lq_crm.keying",
     "lq_crm.reports",
@@ -381,6 +382,9 @@ UNFOLD = {
                     ),
                     desk_link(
                         _("Import records"), "upload_file", "imports", "importrecord"
+                    ),
+                    desk_link(
+                        _("Export records"), "download", "exports", "exportrecord"
                     ),
                 ],
             },

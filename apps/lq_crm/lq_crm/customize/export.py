@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import logging
 from decimal import Decimal
 from io import BytesIO
 from typing import Any
@@ -17,8 +16,7 @@ from openpyxl import Workbook
 
 from lq_crm.customize.registry import FieldDefinition, active_fields
 from lq_crm.customize.values import to_python
-
-logger = logging.getLogger(__name__)
+from lq_crm.exports.services import record_export
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SKIPPED_COLUMNS = {"action_checkbox"}
@@ -81,12 +79,7 @@ def export_workbook(
 
     buffer = BytesIO()
     workbook.save(buffer)
-    logger.info(
-        "Exported %d %s rows to Excel for user %s",
-        count,
-        model._meta.label_lower,
-        request.user.pk,
-    )
+    record_export(request, model._meta.label_lower, count)
     filename = f"{slugify(model._meta.model_name)}-{timezone.localdate():%Y%m%d}.xlsx"
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

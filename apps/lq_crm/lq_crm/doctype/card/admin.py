@@ -104,7 +104,7 @@ class CardBatchAdmin(DocumentAdmin):
         self, request: HttpRequest, queryset: QuerySet[CardBatch]
     ) -> HttpResponseBase:
         cards = visible_to(Card.objects.filter(batch__in=queryset), request.user)
-        return card_csv_response(cards, "cards.csv")
+        return card_csv_response(request, cards, "cards.csv")
 
 
 @admin.register(Card)
@@ -191,4 +191,4 @@ class CardAdmin(CityScopedAdminMixin, DocumentAdmin):
     def export_csv(
         self, request: HttpRequest, queryset: QuerySet[Card]
     ) -> HttpResponseBase:
-        return card_csv_response(queryset, "cards.csv")
+        return card_csv_response(request, queryset, "cards.csv")

@@ -99,7 +99,7 @@ class CardBatchViewSet(
     def export(self, request: Request, pk: str) -> StreamingHttpResponse:
         batch = self.get_object()
         cards = visible_to(Card.objects.filter(batch=batch), request.user)
-        return card_csv_response(cards, f"cards-{batch.number}.csv")
+        return card_csv_response(request, cards, f"cards-{batch.number}.csv")
 
 
 class CardSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):

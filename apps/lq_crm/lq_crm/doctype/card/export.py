@@ -6,10 +6,11 @@ import csv
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
-from django.http import StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.translation import gettext as _
 
 from lq_crm.doctype.card.models import Card
+from lq_crm.exports.services import record_export
 
 # Excel reads a CSV file as UTF-8 only when it starts with a byte order mark.
 BYTE_ORDER_MARK = "\ufeff"
@@ -36,8 +37,11 @@ def card_csv_lines(cards: QuerySet[Card]) -> Iterator[str]:
         yield writer.writerow([serial, card.card_number, batch_number])
 
 
-def card_csv_response(cards: QuerySet[Card], filename: str) -> StreamingHttpResponse:
-    """Return a streaming UTF-8 CSV download of ``cards``."""
+def card_csv_response(
+    request: HttpRequest, cards: QuerySet[Card], filename: str
+) -> StreamingHttpResponse:
+    """Return a streaming UTF-8 CSV download of ``cards``, and record it."""
+    record_export(request, Card._meta.label_lower, cards.count())
     response = StreamingHttpResponse(
         (line.encode("utf-8") for line in card_csv_lines(cards)),
         content_type="text/csv; charset=utf-8",

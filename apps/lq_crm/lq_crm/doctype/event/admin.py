@@ -267,7 +267,7 @@ class EventAdmin(CityScopedAdminMixin, DocumentAdmin):
         registrations = visible_to(
             Registration.objects.filter(event__in=queryset), request.user
         )
-        return roster_response(registrations, request.user)
+        return roster_response(registrations, request)
 
     @action(
         description=gettext_lazy("Check in"),
@@ -413,4 +413,4 @@ class RegistrationAdmin(CityScopedAdminMixin, DocumentAdmin):
     def export_roster(
         self, request: HttpRequest, queryset: QuerySet[Registration]
     ) -> HttpResponseBase:
-        return roster_response(queryset, request.user)
+        return roster_response(queryset, request)

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import io
-import logging
 
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from lq_crm.core.masking import may_view_personal_data
 from lq_crm.core.phones import mask_phone
-from lq_crm.core.users import Actor, actor_id
 from lq_crm.doctype.event.models import Registration
-
-logger = logging.getLogger(__name__)
+from lq_crm.exports.services import record_export
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -62,14 +59,16 @@ def roster_row(registration: Registration, show_phone: bool = False) -> list[obj
 
 
 def roster_response(
-    registrations: QuerySet[Registration], user: Actor, filename: str = "roster.xlsx"
+    registrations: QuerySet[Registration],
+    request: HttpRequest,
+    filename: str = "roster.xlsx",
 ) -> HttpResponse:
     """Return the registrations as an .xlsx download, by departure and position.
 
     The caller passes a queryset already limited to the user's cities.
     Phones are masked unless the user may view personal data.
     """
-    show_phone = may_view_personal_data(user)
+    show_phone = may_view_personal_data(request.user)
     rows = (
         registrations.select_related("event", "departure", "member__city", "card")
         .prefetch_related("persons")
@@ -86,7 +85,7 @@ def roster_response(
 
     buffer = io.BytesIO()
     workbook.save(buffer)
-    logger.info("Roster exported by user %s: %s registrations", actor_id(user), count)
+    record_export(request, Registration._meta.label_lower, count)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
