@@ -16,6 +16,7 @@ from lq_crm.core.admin import (
     DocumentAdmin,
     PersonalDataAdminMixin,
 )
+from lq_crm.core.models import parse_number
 from lq_crm.core.phones import InvalidPhoneError, normalise_phone
 from lq_crm.doctype.member.models import HouseholdPerson, Member, MemberQuerySet
 from lq_crm.doctype.points.services import balance
@@ -97,7 +98,7 @@ class MemberAdmin(CityScopedAdminMixin, PersonalDataAdminMixin, DocumentAdmin):
         "signup_activity",
     ]
     list_select_related = ["city", "district", "tier"]
-    search_fields = ["name", "=cards__card_number"]
+    search_fields = ["name", "merged_members__name", "=cards__card_number"]
     search_help_text = _(
         "Search by name, phone, card number or member number (M-2026-000001)."
     )
@@ -153,8 +154,10 @@ class MemberAdmin(CityScopedAdminMixin, PersonalDataAdminMixin, DocumentAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # A household merged into another is reached through the survivor,
+        # which the search below finds by the merged one's phone and number.
         queryset = super().get_queryset(request)
-        return cast(MemberQuerySet, queryset).with_points()
+        return cast(MemberQuerySet, queryset).unmerged().with_points()
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
@@ -162,13 +165,19 @@ class MemberAdmin(CityScopedAdminMixin, PersonalDataAdminMixin, DocumentAdmin):
         results, may_have_duplicates = super().get_search_results(
             request, queryset, search_term
         )
+        merged_pk = parse_number(Member, search_term)
+        if merged_pk is not None:
+            results = results | queryset.filter(merged_members__pk=merged_pk)
+            may_have_duplicates = True
         try:
             phone = normalise_phone(search_term)
         except InvalidPhoneError:
             return results, may_have_duplicates
 
         by_phone = queryset.filter(
-            models.Q(phone=phone) | models.Q(persons__phone=phone)
+            models.Q(phone=phone)
+            | models.Q(persons__phone=phone)
+            | models.Q(merged_members__phone=phone)
         )
         return results | by_phone, True
 

@@ -107,8 +107,10 @@ class MemberViewSet(CityScopedViewSetMixin, viewsets.ModelViewSet):
     search_fields = ["name", "phone", "cards__card_number"]
     ordering_fields = ["id", "qualifying_spend", "joined_on"]
 
+    # Households merged into another are left out; their rows moved to it.
     queryset = (
-        Member.objects.with_points()
+        Member.objects.unmerged()
+        .with_points()
         .select_related("tier", "city", "district")
         .prefetch_related("cards")
         .order_by("-pk")

@@ -21,6 +21,10 @@ class Gender(models.TextChoices):
 
 
 class MemberQuerySet(DocumentQuerySet):
+    def unmerged(self) -> MemberQuerySet:
+        """Select the households that were not merged into another one."""
+        return self.filter(merged_into__isnull=True)
+
     def with_points(self) -> MemberQuerySet:
         """Annotate each household with its points balance, the ledger's sum."""
         from lq_crm.doctype.points.models import PointsLedgerEntry
@@ -146,6 +150,23 @@ class Member(Document):
     legacy_id = models.CharField(  # noqa: DJ001
         _("legacy id"), max_length=64, null=True, blank=True, default=None
     )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_members",
+        editable=False,
+        help_text=_(
+            "The household that took over this one's slips, points, cards and "
+            "history in a merge of duplicates."
+        ),
+    )
+    # Blocking keys for duplicate detection, kept by lq_crm.duplicates.keys:
+    # the name as toneless pinyin and the address without spaces and marks.
+    name_key = models.CharField(max_length=128, blank=True, editable=False)
+    address_key = models.CharField(max_length=120, blank=True, editable=False)
 
     objects = MemberQuerySet.as_manager()  # type: ignore[misc]
 
@@ -158,7 +179,11 @@ class Member(Document):
                 fields=["legacy_source", "legacy_id"], name="member_unique_legacy_id"
             ),
         ]
-        indexes = [models.Index(fields=["city", "tier"])]
+        indexes = [
+            models.Index(fields=["city", "tier"]),
+            models.Index(fields=["city", "name_key"]),
+            models.Index(fields=["city", "address_key"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
