@@ -47,6 +47,7 @@ from lq_crm.imports.bulk import insert_history, insert_rows
 from lq_crm.imports.models import ImportRecord
 from lq_crm.imports.profiles import ImportProfile, ProfileError
 from lq_crm.imports.reader import PurchaseRow, RowError, read_purchases
+from lq_crm.reports.aggregates import count_signups, count_slips
 
 logger = logging.getLogger(__name__)
 
@@ -338,6 +339,7 @@ def create_members(
         return []
 
     created = create_with_history(context, members, Member)
+    count_signups([member.pk for member in created])
     insert_rows(
         [
             TierChange(
@@ -449,6 +451,7 @@ def create_slips(
         for slip, row in zip(slips, rows, strict=True)
     ]
     insert_rows(lines)
+    count_slips([slip.pk for slip in slips])
     insert_rows(
         [
             PointsLedgerEntry(

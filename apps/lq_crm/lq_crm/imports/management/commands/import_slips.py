@@ -5,41 +5,40 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from lq_crm.imports.command import add_common_arguments, run_command
+from lq_crm.imports.models import ImportRecord
 from lq_crm.imports.profiles import ProfileError, load_profile
 from lq_crm.imports.progress import ProgressBar
-from lq_crm.imports.slips import DEFAULT_CHUNK_SIZE, ImportFailed, import_slips
+from lq_crm.imports.slips import ImportFailed, import_slips
 
 
 class Command(BaseCommand):
     help = (
-        "Import a purchase history file as households, legacy cards and "
-        "submitted slips, following a mapping profile. Rows already imported "
-        "are skipped, so the command can be run again."
+        "Import purchase slips. Without --profile the file is a CSV or XLSX in "
+        "the standard columns (card number, store, date, category, amount, "
+        "receipt number), one submitted slip per row. With --profile it is a "
+        "purchase history imported as households, legacy cards and slips. Rows "
+        "already imported are skipped, so the command can be run again."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file", type=Path, help="The purchase file to import.")
         parser.add_argument(
             "--profile",
-            required=True,
             help=(
                 "A profile name from fixtures/import_profiles/ (such as cdnow) "
                 "or the path of a profile YAML file."
             ),
         )
-        parser.add_argument(
-            "--chunk-size",
-            type=int,
-            default=DEFAULT_CHUNK_SIZE,
-            help="Customers written per transaction (default %(default)s).",
-        )
-        parser.add_argument(
-            "--no-progress",
-            action="store_true",
-            help="Do not draw the progress bar on standard error.",
-        )
+        add_common_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not options["profile"]:
+            run_command(self, ImportRecord.Kind.SLIPS, options)
+            return
+        if options["dry_run"]:
+            raise CommandError("--dry-run works only for the standard format.")
+
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"File {path} was not found.")
