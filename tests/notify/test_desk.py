@@ -228,3 +228,25 @@ def test_api_rejects_user_without_permission(jinan_clerk: User) -> None:
     response = api_client(jinan_clerk).get("/api/notifications/")
 
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_sign_in_code_digits_are_hidden_in_the_desk(head_office_admin: User) -> None:
+    code_template = MessageTemplate.objects.get(code="portal_login_code")
+    sign_in = make_notification()
+    Notification.objects.filter(pk=sign_in.pk).update(
+        template=code_template, body="【隆力奇】您的登录验证码为 482913，5分钟内有效。"
+    )
+    other = make_notification()
+    client = desk_client(head_office_admin)
+
+    sign_in_page = client.get(
+        reverse("admin:notify_notification_change", args=[sign_in.pk])
+    )
+    other_page = client.get(
+        reverse("admin:notify_notification_change", args=[other.pk])
+    )
+
+    assert "482913" not in sign_in_page.content.decode()
+    assert "您的登录验证码为 ••••••" in sign_in_page.content.decode()
+    assert other.body in other_page.content.decode()

@@ -122,15 +122,17 @@ def test_sweep_inline_without_redis(gateway: FakeGateway) -> None:
     assert len(gateway.requests) == 1
 
 
-def test_cron_config_registers_sweep() -> None:
+def test_cron_config_registers_sweep_and_code_purge() -> None:
     from django_rq.cron import DjangoCronScheduler
 
     scheduler = DjangoCronScheduler()
-    scheduler.load_config_from_file("lq_crm.notify.cron")
+    scheduler.load_config_from_file("lq_crm.core.cron")
 
-    jobs = scheduler.get_jobs()
-    assert [job.func_name for job in jobs] == [
-        "lq_crm.notify.sending.send_pending_notifications"
-    ]
-    assert jobs[0].cron == "* * * * *"
-    assert jobs[0].queue_name == "default"
+    jobs = {job.func_name: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {
+        "lq_crm.notify.sending.send_pending_notifications",
+        "lq_crm.portal.member.codes.purge_codes",
+    }
+    sweep = jobs["lq_crm.notify.sending.send_pending_notifications"]
+    assert (sweep.cron, sweep.queue_name) == ("* * * * *", "default")
+    assert jobs["lq_crm.portal.member.codes.purge_codes"].args == (timedelta(days=1),)

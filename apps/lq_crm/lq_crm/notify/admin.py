@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -107,6 +108,11 @@ class NeedsReviewFilter(admin.SimpleListFilter):
         return queryset
 
 
+# Templates whose messages carry a one-time secret that the desk never shows.
+SECRET_TEMPLATE_CODES = frozenset({"portal_login_code"})
+DIGITS = re.compile(r"\d")
+
+
 @admin.register(Notification)
 class NotificationAdmin(CityScopedAdminMixin, ModelAdmin):
     """The outbox: read-only rows, with actions to close calls and retry."""
@@ -132,7 +138,7 @@ class NotificationAdmin(CityScopedAdminMixin, ModelAdmin):
         "channel",
         "recipient",
         "subject",
-        "body",
+        "shown_body",
         "status",
         "attempts",
         "last_error",
@@ -151,6 +157,13 @@ class NotificationAdmin(CityScopedAdminMixin, ModelAdmin):
             "masked_recipient" if field == "recipient" else field
             for field in self.fields
         ]
+
+    @admin.display(description=_("body"))
+    def shown_body(self, obj: Notification) -> str:
+        # A sign-in code is for the member alone: nobody at the desk needs it.
+        if obj.template is not None and obj.template.code in SECRET_TEMPLATE_CODES:
+            return DIGITS.sub("•", obj.body)
+        return obj.body
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

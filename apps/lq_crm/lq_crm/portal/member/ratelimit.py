@@ -1,0 +1,55 @@
+"""Fixed-window request counters in the shared cache (Redis in production).
+
+Every web process counts in the same cache, so a limit applies across
+processes. Without Redis the site caches in process memory and each process
+counts on its own.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.cache import cache
+
+
+class RateLimited(Exception):
+    """A limit was reached. ``retry_after`` is the wait in whole seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Rate limit reached; retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+def count_request(name: str, limit: int, window_seconds: int) -> None:
+    """Count one request under ``name``, raising RateLimited past ``limit`` per window.
+
+    Windows are aligned to multiples of ``window_seconds`` since the epoch, so
+    the wait until the next window is known without asking the cache.
+    """
+    now = time.time()
+    window = int(now // window_seconds)
+    key = f"portal-rate:{name}:{window_seconds}:{window}"
+
+    cache.add(key, 0, timeout=window_seconds + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        # The key expired between add and incr: this is the window's first hit.
+        cache.set(key, 1, timeout=window_seconds + 1)
+        count = 1
+
+    if count > limit:
+        retry_after = int((window + 1) * window_seconds - now) + 1
+        raise RateLimited(retry_after)
+
+
+def hold_interval(name: str, seconds: int) -> None:
+    """Raise RateLimited if ``name`` was held in the last ``seconds``, else hold it."""
+    key = f"portal-hold:{name}"
+    until = time.time() + seconds
+    if cache.add(key, until, timeout=seconds):
+        return
+
+    held_until = cache.get(key)
+    remaining = int(held_until - time.time()) + 1 if held_until else 1
+    raise RateLimited(max(remaining, 1))
