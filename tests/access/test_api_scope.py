@@ -94,11 +94,15 @@ def test_shared_rows_listed_for_every_office(
 def test_card_action_on_other_city_not_found(
     world: World, offices: dict[str, User], own: str, other: str
 ) -> None:
+    card = world.of(other).card
+    slips_before = card.slips.count()
     response = api_client(offices[own]).post(
-        f"/api/cards/{world.of(other).card.pk}/block/"
+        f"/api/cards/{card.pk}/transition/", {"action": "block"}
     )
 
     assert response.status_code == 404
+    card.refresh_from_db()
+    assert card.status != "blocked"
 
 
 @pytest.mark.parametrize(("own", "other"), BOTH_WAYS)
@@ -170,6 +174,29 @@ def test_slip_in_other_city_store_rejected(
 
 
 @pytest.mark.parametrize(("own", "other"), BOTH_WAYS)
+def test_slip_on_other_city_card_reads_as_not_found(
+    world: World, offices: dict[str, User], own: str, other: str
+) -> None:
+    card = world.of(other).card
+    slips_before = card.slips.count()
+    response = api_client(offices[own]).post(
+        "/api/slips/",
+        {
+            "card_number": card.card_number,
+            "store": world.of(own).store.code,
+            "receipt_number": "API-X2",
+            "lines": [{"category": "health", "amount": "50.00"}],
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert card.card_number in response.json()["detail"]
+    assert card.member.name not in response.json()["detail"]
+    assert card.slips.count() == slips_before
+
+
+@pytest.mark.parametrize(("own", "other"), BOTH_WAYS)
 def test_person_for_other_city_household_rejected(
     world: World, offices: dict[str, User], own: str, other: str
 ) -> None:
@@ -198,4 +225,7 @@ def test_registration_for_other_city_event_rejected(
     )
 
     assert response.status_code == 400
-    assert "event" in response.json()
+    assert str(world.of(other).event.pk) in response.json()["detail"]
+    assert not world.of(other).event.registrations.filter(
+        member=world.of(own).member
+    ).exists()

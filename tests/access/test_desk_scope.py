@@ -399,3 +399,27 @@ def test_slip_in_other_city_store_rejected(
 
     assert response.status_code == 200
     assert "store" in response.context["adminform"].form.errors
+
+
+@pytest.mark.parametrize(("own", "other"), BOTH_WAYS)
+def test_slip_on_other_city_card_reads_as_not_found(
+    world: World, offices: dict[str, User], own: str, other: str
+) -> None:
+    slips_before = world.of(other).card.slips.count()
+    response = client_for(offices[own]).post(
+        "/desk/slip/purchaseslip/add/",
+        {
+            "card_number": world.of(other).card.card_number,
+            "store": world.of(own).store.pk,
+            "purchased_at_0": "2026-01-05",
+            "purchased_at_1": "10:00:00",
+            "receipt_number": "X-2",
+            "lines-TOTAL_FORMS": 0,
+            "lines-INITIAL_FORMS": 0,
+            "lines-MIN_NUM_FORMS": 1,
+        },
+    )
+
+    errors = response.context["adminform"].form.errors
+    assert "card_number" in errors
+    assert world.of(other).card.slips.count() == slips_before

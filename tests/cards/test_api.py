@@ -121,17 +121,24 @@ def test_card_lifecycle_happy_path(
     client = client_for(service_centre_user)
     first, second = batch.cards.order_by("serial")[:2]
 
+    url = f"/api/cards/{first.pk}/transition/"
+
     issued = client.post(
-        f"/api/cards/{first.pk}/issue/",
-        {"member": member.pk, "basis": "product_box", "note": "box shown"},
+        url,
+        {
+            "action": "issue",
+            "member": member.pk,
+            "basis": "product_box",
+            "note": "box shown",
+        },
         format="json",
     )
-    lost = client.post(f"/api/cards/{first.pk}/report-lost/")
-    unblocked = client.post(f"/api/cards/{first.pk}/unblock/")
-    blocked = client.post(f"/api/cards/{first.pk}/block/")
+    lost = client.post(url, {"action": "report_lost"})
+    found = client.post(url, {"action": "found"})
+    blocked = client.post(url, {"action": "block"})
     replaced = client.post(
-        f"/api/cards/{first.pk}/replace/",
-        {"new_card_number": second.card_number},
+        url,
+        {"action": "replace", "new_card_number": second.card_number},
         format="json",
     )
 
@@ -139,7 +146,7 @@ def test_card_lifecycle_happy_path(
     assert issued.json()["status"] == "issued"
     assert issued.json()["member"] == member.pk
     assert lost.json()["status"] == "lost"
-    assert unblocked.json()["status"] == "issued"
+    assert found.json()["status"] == "issued"
     assert blocked.json()["status"] == "blocked"
     assert replaced.status_code == 200, replaced.content
     assert replaced.json()["card_number"] == second.card_number
@@ -157,7 +164,7 @@ def test_card_action_wrong_state_400(
     assert card is not None
 
     response = client_for(service_centre_user).post(
-        f"/api/cards/{card.pk}/report-lost/"
+        f"/api/cards/{card.pk}/transition/", {"action": "report_lost"}
     )
 
     assert response.status_code == 400
@@ -174,13 +181,18 @@ def test_issue_short_slip_400(
 ) -> None:
     slip = record_slip(issued_card, store, "120.00", "R-120")
     client = client_for(service_centre_user)
-    client.post(f"/api/cards/{issued_card.pk}/block/")
+    client.post(f"/api/cards/{issued_card.pk}/transition/", {"action": "block"})
     stock = batch.cards.filter(status=Card.Status.IN_STOCK).first()
     assert stock is not None
 
     response = client.post(
-        f"/api/cards/{stock.pk}/issue/",
-        {"member": member.pk, "basis": "qualifying_slip", "slip": slip.pk},
+        f"/api/cards/{stock.pk}/transition/",
+        {
+            "action": "issue",
+            "member": member.pk,
+            "basis": "qualifying_slip",
+            "slip": slip.pk,
+        },
         format="json",
     )
 
@@ -190,11 +202,12 @@ def test_issue_short_slip_400(
 
 def test_replace_unknown_card_400(service_centre_user: User, issued_card: Card) -> None:
     client = client_for(service_centre_user)
-    client.post(f"/api/cards/{issued_card.pk}/block/")
+    url = f"/api/cards/{issued_card.pk}/transition/"
+    client.post(url, {"action": "block"})
 
     response = client.post(
-        f"/api/cards/{issued_card.pk}/replace/",
-        {"new_card_number": format_card_number("99", 1, 8)},
+        url,
+        {"action": "replace", "new_card_number": format_card_number("99", 1, 8)},
         format="json",
     )
 
@@ -206,7 +219,8 @@ def test_replace_mistyped_card_400(
     service_centre_user: User, issued_card: Card, batch: CardBatch
 ) -> None:
     client = client_for(service_centre_user)
-    client.post(f"/api/cards/{issued_card.pk}/block/")
+    url = f"/api/cards/{issued_card.pk}/transition/"
+    client.post(url, {"action": "block"})
     stock = batch.cards.filter(status=Card.Status.IN_STOCK).first()
     assert stock is not None
     number = stock.card_number
@@ -214,8 +228,8 @@ def test_replace_mistyped_card_400(
     assert typed != number
 
     response = client.post(
-        f"/api/cards/{issued_card.pk}/replace/",
-        {"new_card_number": typed},
+        url,
+        {"action": "replace", "new_card_number": typed},
         format="json",
     )
 
@@ -225,13 +239,18 @@ def test_replace_mistyped_card_400(
     assert issued_card.status == Card.Status.BLOCKED
 
 
-@pytest.mark.parametrize("path", ["issue", "report-lost", "block", "unblock"])
+@pytest.mark.parametrize("action", ["issue", "report_lost", "block", "unblock"])
 def test_card_actions_refused_for_clerk(
-    jinan_clerk: User, issued_card: Card, path: str
+    jinan_clerk: User, issued_card: Card, action: str
 ) -> None:
     response = client_for(jinan_clerk).post(
-        f"/api/cards/{issued_card.pk}/{path}/",
-        {"member": issued_card.member_id, "basis": "trip_photo", "note": "x"},
+        f"/api/cards/{issued_card.pk}/transition/",
+        {
+            "action": action,
+            "member": issued_card.member_id,
+            "basis": "trip_photo",
+            "note": "x",
+        },
         format="json",
     )
 
@@ -266,8 +285,13 @@ def test_issue_to_other_city_rejected(
     assert card is not None
 
     response = client_for(clerk).post(
-        f"/api/cards/{card.pk}/issue/",
-        {"member": jinan_household.pk, "basis": "trip_photo", "note": "photo"},
+        f"/api/cards/{card.pk}/transition/",
+        {
+            "action": "issue",
+            "member": jinan_household.pk,
+            "basis": "trip_photo",
+            "note": "photo",
+        },
         format="json",
     )
 

@@ -9,7 +9,7 @@ def test_openapi_schema_lists_slip_actions(client: Client) -> None:
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert "/api/slips/" in paths
-    assert "/api/slips/{id}/submit/" in paths
+    assert "/api/slips/{id}/transition/" in paths
     assert "/api/members/" in paths
 
 

@@ -97,13 +97,17 @@ def test_cancel_then_amend_through_api(jinan: Region, head_office_admin: User) -
         "/api/slips/", slip_body(card.card_number), format="json"
     ).json()["id"]
 
-    cancelled = client.post(f"/api/slips/{slip_id}/cancel/", {"reason": "wrong amount"})
-    again = client.post(f"/api/slips/{slip_id}/cancel/", {"reason": "again"})
-    amended = client.post(f"/api/slips/{slip_id}/amend/")
+    url = f"/api/slips/{slip_id}/transition/"
+    cancelled = client.post(url, {"action": "cancel", "reason": "wrong amount"})
+    again = client.post(url, {"action": "cancel", "reason": "again"})
+    amended = client.post(url, {"action": "amend"})
 
     assert cancelled.status_code == 200
     assert cancelled.json()["status"] == "cancelled"
+    assert cancelled.json()["cancel_reason"] == "wrong amount"
+    assert cancelled.json()["actions"] == [{"action": "amend", "label": "修改"}]
     assert again.status_code == 400
+    assert "can be cancelled" in again.json()["detail"]
     assert amended.status_code == 200
     assert amended.json()["status"] == "draft"
     assert amended.json()["amended_from"] == slip_id
@@ -124,7 +128,9 @@ def test_office_user_cannot_cancel(jinan: Region, head_office_admin: User) -> No
         .json()["id"]
     )
 
-    response = token_client(office).post(f"/api/slips/{slip_id}/cancel/")
+    response = token_client(office).post(
+        f"/api/slips/{slip_id}/transition/", {"action": "cancel"}
+    )
 
     assert response.status_code == 403
     assert PurchaseSlip.objects.get(pk=slip_id).status == "submitted"

@@ -50,7 +50,7 @@ def test_clerk_keys_and_submits_slip(jinan: Region, jinan_clerk: User) -> None:
     slip = PurchaseSlip.objects.get()
     assert slip.total == 150.50
     assert slip.member == member
-    submit_url = f"/desk/slip/purchaseslip/{slip.pk}/submit_detail/"
+    submit_url = f"/desk/slip/purchaseslip/{slip.pk}/transition/submit/"
     confirm = client.get(submit_url)
     assert confirm.status_code == 200
     slip.refresh_from_db()
@@ -111,9 +111,10 @@ def test_cancel_needs_reason_and_reverses(
     client.post(ADD_URL, slip_form(card.card_number, store.pk))
     slip = PurchaseSlip.objects.get()
     client.post(
-        f"/desk/slip/purchaseslip/{slip.pk}/submit_detail/", {"_form_submitted": "on"}
+        f"/desk/slip/purchaseslip/{slip.pk}/transition/submit/",
+        {"_form_submitted": "on"},
     )
-    cancel_url = f"/desk/slip/purchaseslip/{slip.pk}/cancel_detail/"
+    cancel_url = f"/desk/slip/purchaseslip/{slip.pk}/transition/cancel/"
 
     without_reason = client.post(cancel_url, {"_form_submitted": "on"})
     slip.refresh_from_db()
@@ -137,11 +138,12 @@ def test_office_role_has_no_cancel(jinan: Region, head_office_admin: User) -> No
     client.post(ADD_URL, slip_form(card.card_number, store.pk))
     slip = PurchaseSlip.objects.get()
     client.post(
-        f"/desk/slip/purchaseslip/{slip.pk}/submit_detail/", {"_form_submitted": "on"}
+        f"/desk/slip/purchaseslip/{slip.pk}/transition/submit/",
+        {"_form_submitted": "on"},
     )
 
     response = logged_in(office).post(
-        f"/desk/slip/purchaseslip/{slip.pk}/cancel_detail/",
+        f"/desk/slip/purchaseslip/{slip.pk}/transition/cancel/",
         {"_form_submitted": "on", "reason": "no right"},
     )
 

@@ -138,7 +138,7 @@ def test_slip_cannot_be_cancelled_twice(jinan: Region) -> None:
     slip = submitted_slip(card, make_store(jinan), "50.00")
     cancel_slip(slip)
 
-    with pytest.raises(SlipError, match="only a submitted slip"):
+    with pytest.raises(SlipError, match="that is Submitted can be cancelled"):
         cancel_slip(slip)
 
     assert balance(member) == 0
@@ -149,7 +149,7 @@ def test_slip_cannot_be_submitted_twice(jinan: Region) -> None:
     member, card = make_household(jinan)
     slip = submitted_slip(card, make_store(jinan), "50.00")
 
-    with pytest.raises(SlipError, match="only a draft"):
+    with pytest.raises(SlipError, match="only a slip that is Draft can be submitted"):
         submit_slip(slip)
 
     assert balance(member) == 50

@@ -3,7 +3,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from lq_crm.workflow.admin import TransitionForm, mark_customised
-from lq_crm.workflow.models import TransitionLog, Workflow
+from lq_crm.workflow.models import TransitionLog, Workflow, WorkflowTransition
 
 from .conftest import slip_transition
 
@@ -45,6 +45,34 @@ def test_invalid_condition_is_form_error(condition: str, message: str) -> None:
 
     assert not form.is_valid()
     assert message in form.errors["condition"][0]
+
+
+def test_self_loop_of_one_state_accepted() -> None:
+    amend = slip_transition("amend")
+    form = TransitionForm(
+        data=transition_data(
+            action="amend2",
+            from_states=[amend.to_state_id],
+            to_state=amend.to_state_id,
+        ),
+        instance=WorkflowTransition(workflow=amend.workflow),
+    )
+
+    assert form.is_valid(), form.errors
+
+
+def test_loop_with_other_states_rejected() -> None:
+    cancel = slip_transition("cancel")
+    draft = cancel.workflow.states.get(code="draft")
+    form = TransitionForm(
+        data=transition_data(
+            from_states=[cancel.to_state_id, draft.pk], to_state=cancel.to_state_id
+        ),
+        instance=cancel,
+    )
+
+    assert not form.is_valid()
+    assert "unless it keeps a single state" in str(form.errors)
 
 
 def test_valid_condition_marks_customised() -> None:

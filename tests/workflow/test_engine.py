@@ -2,17 +2,23 @@ import pytest
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 
+from lq_crm.doctype.card.models import Card
 from lq_crm.doctype.region.models import Region
 from lq_crm.doctype.slip.models import PurchaseSlip
 from lq_crm.workflow.engine import (
+    REJECTED_ROLE,
+    REJECTED_STATE,
+    REJECTED_UNKNOWN_ACTION,
     TransitionError,
     WorkflowNotFound,
     apply_transition,
     available_actions,
     initial_state,
+    state_labels,
 )
 from lq_crm.workflow.models import TransitionLog, Workflow
 from tests.conftest import make_user
+from tests.slips.builders import make_household
 
 from .conftest import slip_transition
 
@@ -142,6 +148,9 @@ def test_system_allowed_where_listed(draft_slip: PurchaseSlip) -> None:
 
 
 def test_system_rejected_where_not_listed(draft_slip: PurchaseSlip) -> None:
+    transition = slip_transition("cancel")
+    transition.allow_system = False
+    transition.save()
     apply_transition(draft_slip, "submit", None)
 
     with pytest.raises(TransitionError, match="background jobs may not take it"):
@@ -202,7 +211,10 @@ def test_available_actions_by_role_and_state(
     apply_transition(draft_slip, "submit", jinan_clerk)
     assert [t.action for t in available_actions(draft_slip, jinan_clerk)] == ["cancel"]
     assert available_actions(draft_slip, office) == []
-    assert available_actions(draft_slip, None) == []
+    assert [t.action for t in available_actions(draft_slip, None)] == ["cancel"]
+
+    apply_transition(draft_slip, "cancel", jinan_clerk)
+    assert [t.action for t in available_actions(draft_slip, office)] == ["amend"]
 
 
 def test_available_actions_apply_condition(
@@ -213,6 +225,60 @@ def test_available_actions_apply_condition(
     transition.save()
 
     assert available_actions(draft_slip, jinan_clerk) == []
+
+
+def test_system_only_transition_rejects_superuser(jinan: Region) -> None:
+    root = User.objects.create_superuser("root", password="secret-pass-1")
+    _member, card = make_household(jinan)
+    Card.objects.filter(pk=card.pk).update(status=Card.Status.ISSUED)
+    card.refresh_from_db()
+
+    with pytest.raises(TransitionError, match="only background jobs") as caught:
+        apply_transition(card, "activate", root)
+
+    assert caught.value.reason == REJECTED_ROLE
+    assert "activate" not in [t.action for t in available_actions(card, root)]
+    apply_transition(card, "activate", None)
+    assert card.status == Card.Status.ACTIVE
+
+
+def test_changes_saved_with_state_in_one_history_row(
+    draft_slip: PurchaseSlip, jinan_clerk: User
+) -> None:
+    rows_before = draft_slip.history.count()
+
+    apply_transition(
+        draft_slip, "submit", jinan_clerk, changes={"cancel_reason": "kept"}
+    )
+
+    draft_slip.refresh_from_db()
+    assert draft_slip.status == "submitted"
+    assert draft_slip.cancel_reason == "kept"
+    assert draft_slip.history.count() == rows_before + 1
+
+
+def test_rejection_reason_codes(draft_slip: PurchaseSlip, jinan: Region) -> None:
+    office = make_user("jinan-office", "regional_office", [jinan])
+
+    with pytest.raises(TransitionError) as wrong_state:
+        apply_transition(draft_slip, "cancel", office)
+    with pytest.raises(TransitionError) as unknown:
+        apply_transition(draft_slip, "fly", office)
+    apply_transition(draft_slip, "submit", office)
+    with pytest.raises(TransitionError) as no_role:
+        apply_transition(draft_slip, "cancel", office)
+
+    assert wrong_state.value.reason == REJECTED_STATE
+    assert wrong_state.value.allowed_states == frozenset({"submitted"})
+    assert unknown.value.reason == REJECTED_UNKNOWN_ACTION
+    assert no_role.value.reason == REJECTED_ROLE
+
+
+def test_state_labels_follow_field_choices() -> None:
+    assert state_labels(PurchaseSlip, frozenset({"submitted", "draft"})) == (
+        "Draft, Submitted"
+    )
+    assert state_labels(PurchaseSlip, frozenset({"archived"})) == "archived"
 
 
 def test_initial_state_of_slip() -> None:

@@ -49,7 +49,7 @@ def test_shipped_definitions_loaded() -> None:
         "store_clerk",
     }
     cancel = slip_transition("cancel")
-    assert cancel.allow_system is False
+    assert cancel.allow_system is True
     assert "regional_office" not in set(cancel.roles.values_list("code", flat=True))
 
 
@@ -169,7 +169,7 @@ transitions:
     [
         ({"state_field": "colour"}, "has no field 'colour'"),
         ({"from_state": "nowhere"}, "unknown states"),
-        ({"from_state": "submitted"}, "leaves the final states"),
+        ({"from_state": "[draft, submitted]"}, "leaves the final states"),
         ({"role": "janitor"}, "unknown roles"),
         ({"condition": "card.member"}, "Attribute"),
         ({"condition": "__import__(1)"}, "calls a function"),
@@ -205,3 +205,11 @@ def test_state_not_in_model_choices_rejected(tmp_path: Path) -> None:
 
     with pytest.raises(WorkflowDefinitionError, match="not choices of"):
         load_workflows(tmp_path)
+
+
+def test_amend_keeps_final_state() -> None:
+    amend = slip_transition("amend")
+
+    assert amend.to_state.code == "cancelled"
+    assert list(amend.from_states.values_list("code", flat=True)) == ["cancelled"]
+    assert amend.to_state.final is True

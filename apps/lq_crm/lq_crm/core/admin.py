@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import (
     NotRelationField,
     get_fields_from_path,
     unquote,
 )
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
 from django.forms import BaseForm, ModelChoiceField
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
+from unfold.dataclasses import ActionDialog
+from unfold.enums import ActionVariant
+from unfold.forms import BaseDialogForm
 
 from lq_crm.core.masking import mask_address, may_view_personal_data
 from lq_crm.core.models import Document, parse_number
@@ -32,6 +38,14 @@ from lq_crm.customize import desk
 from lq_crm.customize.export import export_workbook
 from lq_crm.customize.registry import active_fields, get_layout
 from lq_crm.doctype.region.models import Region
+from lq_crm.workflow.actions import run_action
+from lq_crm.workflow.engine import (
+    Transition,
+    TransitionError,
+    available_actions,
+    get_workflow,
+    state_labels,
+)
 
 
 class DocumentAdmin(SimpleHistoryAdmin, ModelAdmin):
@@ -322,3 +336,159 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class WorkflowAdminMixin(ModelAdmin):
+    """Offer the workflow actions a user may take as buttons on the change page.
+
+    Put it before ``DocumentAdmin`` in the bases of the admin of every
+    document type with a workflow. The buttons come from
+    ``available_actions(document, user)`` on each page load, so a workflow or
+    role changed in the desk shows on the next page without a restart. Each
+    button opens a dialog that requests confirmation and the fields of
+    ``workflow_action_forms[action]``, then posts to
+    ``<id>/transition/<action>/``, which runs the action through
+    ``lq_crm.workflow.actions.run_action``. ``workflow_action_help[action]``
+    replaces the dialog's general description. Errors of the types in
+    ``workflow_errors`` are shown as messages on the change page.
+    """
+
+    workflow_action_forms: dict[str, type[BaseDialogForm]] = {}
+    workflow_action_help: dict[str, Any] = {}
+    workflow_errors: tuple[type[Exception], ...] = ()
+
+    def get_urls(self) -> list[URLPattern]:
+        meta = self.model._meta
+        transition = path(
+            "<path:object_id>/transition/<slug:action>/",
+            self.admin_site.admin_view(self.transition_view),
+            name=f"{meta.app_label}_{meta.model_name}_transition",
+        )
+        return [transition, *super().get_urls()]
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> Any:
+        if obj is not None and obj.pk is not None:
+            buttons = [
+                self.workflow_button(obj, transition)
+                for transition in available_actions(obj, request.user)
+            ]
+            context["actions_detail"] = [*context.get("actions_detail", []), *buttons]
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def workflow_button(
+        self, document: models.Model, transition: Transition
+    ) -> dict[str, Any]:
+        """Return a button as unfold's detail actions template expects it."""
+        meta = self.model._meta
+        return {
+            "title": transition.label,
+            "icon": None,
+            "variant": ActionVariant.DEFAULT,
+            "attrs": {"data-workflow-action": transition.action},
+            "dialog": self.workflow_dialog(transition),
+            "path": reverse(
+                f"{self.admin_site.name}:{meta.app_label}_{meta.model_name}_transition",
+                args=[document.pk, transition.action],
+            ),
+        }
+
+    def workflow_dialog(self, transition: Transition) -> ActionDialog:
+        form_class = self.workflow_action_forms.get(transition.action)
+        description = self.workflow_action_help.get(transition.action) or gettext(
+            "The document moves to the state %(state)s, and the change is kept "
+            "in its history."
+        ) % {"state": state_labels(self.model, frozenset({transition.to_state}))}
+        return ActionDialog(
+            title=gettext("%(action)s: are you sure?") % {"action": transition.label},
+            description=str(description),
+            form_class=form_class,
+            form_submit_text=transition.label,
+        )
+
+    def transition_view(
+        self, request: HttpRequest, object_id: str, action: str
+    ) -> HttpResponse:
+        """Show the action's dialog, or take the action when the dialog is posted."""
+        document = self.get_queryset(request).filter(pk=unquote(object_id)).first()
+        if document is None:
+            raise Http404(_("No record with id %(id)s.") % {"id": object_id})
+        if not self.has_view_permission(request, document):
+            raise PermissionDenied
+
+        offered = {t.action: t for t in available_actions(document, request.user)}
+        transition = offered.get(action)
+        if transition is None:
+            raise PermissionDenied
+
+        dialog = self.workflow_dialog(transition)
+        form_class = dialog["form_class"] or BaseDialogForm
+        form = form_class(
+            request=request, object_id=object_id, data=request.POST or None
+        )
+        if request.method != "POST" or not form.is_valid():
+            context = {
+                "dialog": dialog,
+                "form": form,
+                "form_submit_text": dialog["form_submit_text"],
+            }
+            return render(request, "unfold/helpers/dialog.html", context)
+
+        data = {
+            name: value
+            for name, value in form.cleaned_data.items()
+            if name != "_form_submitted"
+        }
+        return self.take_action(request, document, action, data)
+
+    def take_action(
+        self,
+        request: HttpRequest,
+        document: models.Model,
+        action: str,
+        data: dict[str, Any],
+    ) -> HttpResponse:
+        errors: tuple[type[Exception], ...] = (TransitionError, *self.workflow_errors)
+        try:
+            result = run_action(document, action, request.user, data)
+        except errors as error:
+            self.message_user(request, str(error), messages.ERROR)
+            result = document
+        else:
+            state = getattr(result, get_workflow(type(result)).state_field)
+            self.message_user(
+                request,
+                gettext("%(document)s is %(state)s.")
+                % {
+                    "document": result,
+                    "state": state_labels(type(result), frozenset({state})),
+                },
+            )
+        return redirect_to_change_page(request, self.admin_site.name, result)
+
+
+def redirect_to_change_page(
+    request: HttpRequest, site_name: str, document: models.Model
+) -> HttpResponse:
+    """Redirect to the document's change page, from a page or from an htmx dialog.
+
+    A dialog posts through htmx, which would follow a plain redirect inside
+    the dialog. The HX-Redirect header makes htmx load the page instead.
+    """
+    meta = document._meta
+    url = reverse(
+        f"{site_name}:{meta.app_label}_{meta.model_name}_change", args=[document.pk]
+    )
+    if request.headers.get("HX-Request"):
+        response = HttpResponse()
+        response["HX-Redirect"] = url
+        return response
+
+    return HttpResponseRedirect(url)

@@ -10,13 +10,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
-from lq_crm.core.admin import ReadOnlyAdminMixin
+from lq_crm.core.admin import CityScopedAdminMixin, ReadOnlyAdminMixin
 from lq_crm.duplicates.models import DuplicateCandidate, Merge
 from lq_crm.duplicates.review import merges_visible_to, pairs_visible_to
 
 
 @admin.register(DuplicateCandidate)
-class DuplicateCandidateAdmin(ReadOnlyAdminMixin, ModelAdmin):
+class DuplicateCandidateAdmin(CityScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
     list_display = [
         "member_low",
         "member_high",
@@ -44,7 +44,7 @@ class DuplicateCandidateAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
 
 @admin.register(Merge)
-class MergeAdmin(ReadOnlyAdminMixin, ModelAdmin):
+class MergeAdmin(CityScopedAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["number_display", "survivor", "merged", "status", "created", "link"]
     list_filter = ["status"]
     list_select_related = ["survivor", "merged"]

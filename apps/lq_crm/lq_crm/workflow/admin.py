@@ -78,9 +78,14 @@ class TransitionForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         to_state = cleaned.get("to_state")
-        if to_state is not None and to_state in cleaned.get("from_states", []):
+        from_states = set(cleaned.get("from_states", []))
+        keeps_state = from_states == {to_state}
+        if to_state is not None and to_state in from_states and not keeps_state:
             raise forms.ValidationError(
-                _("A transition must lead to a state other than its from states.")
+                _(
+                    "A transition must lead to a state other than its from "
+                    "states, unless it keeps a single state."
+                )
             )
         return cleaned
 

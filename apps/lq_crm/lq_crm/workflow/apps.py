@@ -8,6 +8,7 @@ class WorkflowConfig(AppConfig):
     verbose_name = _("Workflows")
 
     def ready(self) -> None:
-        from lq_crm.workflow import registry
+        from lq_crm.workflow import permissions, registry
 
         registry.connect_signals()
+        permissions.connect_signals()

@@ -4,11 +4,16 @@
 locks the document's row, checks the transition, the user's roles and the
 condition, saves the new state and writes a TransitionLog row, all in one
 transaction. Callers may already hold a transaction and other locks.
+
+A transition that no role may take (only "system") is kept for background
+jobs: superusers are rejected too, because such steps (seat allocation, a
+card's activation by its first slip) have effects that only their job applies.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -24,12 +29,19 @@ from lq_crm.workflow.models import TransitionLog
 from lq_crm.workflow.registry import Transition, WorkflowDefinition, get_definition
 
 __all__ = [
+    "REJECTED_CONDITION",
+    "REJECTED_ROLE",
+    "REJECTED_STATE",
+    "REJECTED_UNKNOWN_ACTION",
     "Transition",
     "TransitionError",
     "WorkflowNotFound",
     "apply_transition",
     "available_actions",
+    "check_action",
+    "check_role",
     "initial_state",
+    "state_labels",
 ]
 
 logger = logging.getLogger(__name__)
@@ -38,12 +50,33 @@ DocumentT = TypeVar("DocumentT", bound=Model)
 
 
 class TransitionError(Exception):
-    """A transition that was rejected: which action, from which state, and why."""
+    """A transition that was rejected: which action, from which state, and why.
 
-    def __init__(self, message: str, *, action: str = "", from_state: str = "") -> None:
+    ``reason`` is one of the REJECTED_* codes, so that callers can choose a
+    status code or their own message. ``allowed_states`` lists the states the
+    action leaves from when the reason is the document's state.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        action: str = "",
+        from_state: str = "",
+        reason: str = "",
+        allowed_states: frozenset[str] = frozenset(),
+    ) -> None:
         super().__init__(message)
         self.action = action
         self.from_state = from_state
+        self.reason = reason
+        self.allowed_states = allowed_states
+
+
+REJECTED_UNKNOWN_ACTION = "action"
+REJECTED_STATE = "state"
+REJECTED_ROLE = "role"
+REJECTED_CONDITION = "condition"
 
 
 class WorkflowNotFound(TransitionError):
@@ -77,6 +110,18 @@ def initial_state(model: type[Model]) -> str:
     return definition.initial_state
 
 
+def state_labels(model: type[Model], codes: frozenset[str]) -> str:
+    """Return ``codes`` as the translated labels of the state field's choices.
+
+    A code that is not a choice of the field is shown as it is.
+    """
+    definition = get_workflow(model)
+    field = model._meta.get_field(definition.state_field)
+    choices = getattr(field, "flatchoices", [])
+    labels = {str(value): str(label) for value, label in choices}
+    return ", ".join(labels.get(code, code) for code in sorted(codes))
+
+
 def role_codes(user: Actor) -> frozenset[str]:
     if user is None or not user.is_authenticated:
         return frozenset()
@@ -96,6 +141,9 @@ def rejection_by_role(
 
     if not user.is_authenticated or not user.is_active:
         return _("the user is not signed in or not active")
+
+    if not transition.role_codes:
+        return _("only background jobs may take it")
 
     if getattr(user, "is_superuser", False):
         return None
@@ -151,18 +199,64 @@ def available_actions(document: Model, user: Actor) -> list[Transition]:
     return actions
 
 
+def check_role(model: type[Model], action: str, user: Actor) -> None:
+    """Raise TransitionError when ``user``'s roles may never take ``action``.
+
+    The document's state and the condition are not checked, so a caller can
+    tell "never" (the user's roles) from "not now". An action the workflow
+    does not have passes, and apply_transition rejects it later.
+    """
+    definition = get_workflow(model)
+    transition = definition.transition(action)
+    if transition is None:
+        return
+
+    problem = rejection_by_role(transition, user, role_codes(user))
+    if problem is not None:
+        raise TransitionError(
+            _("You may not %(action)s a %(model)s: %(reason)s.")
+            % {
+                "action": transition.label,
+                "model": model._meta.verbose_name,
+                "reason": problem,
+            },
+            action=action,
+            reason=REJECTED_ROLE,
+            allowed_states=transition.from_states,
+        )
+
+
+def check_action(document: Model, action: str, user: Actor) -> Transition:
+    """Return the transition ``action`` of ``document`` if ``user`` may take it now.
+
+    Reads the document as given, without locking it, so the result may be
+    stale by the time the caller acts. apply_transition checks again under
+    the lock. Raises TransitionError with the reason otherwise.
+    """
+    return check_transition(get_workflow(type(document)), document, action, user)
+
+
 def apply_transition(
-    document: DocumentT, action: str, user: Actor, *, note: str = ""
+    document: DocumentT,
+    action: str,
+    user: Actor,
+    *,
+    note: str = "",
+    changes: Mapping[str, Any] | None = None,
 ) -> DocumentT:
     """Take ``action`` on ``document`` for ``user`` and return the document.
 
-    ``user`` None is a background job. Raises TransitionError when the
-    document's type has no workflow, the action does not leave the current
-    state, the user may not take it or its condition is false.
+    ``user`` None is a background job. ``changes`` are other fields that the
+    transition sets (a timestamp, a reason); they are saved with the state in
+    one save, so the history has one row per transition. Raises
+    TransitionError when the document's type has no workflow, the action does
+    not leave the current state, the user may not take it or its condition is
+    false.
     """
     model = type(document)
     definition = get_workflow(model)
     state_field = definition.state_field
+    changes = dict(changes or {})
 
     with transaction.atomic():
         locked = model._default_manager.select_for_update().get(pk=document.pk)
@@ -170,7 +264,9 @@ def apply_transition(
         transition = check_transition(definition, locked, action, user)
 
         setattr(locked, state_field, transition.to_state)
-        save_state(locked, state_field, action, user)
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        save_state(locked, [state_field, *changes], action, user)
         TransitionLog.objects.create(
             document_type=ContentType.objects.get_for_model(model),
             document_id=str(locked.pk),
@@ -182,7 +278,7 @@ def apply_transition(
             note=note,
         )
 
-    copy_saved_fields(locked, document, state_field)
+    copy_saved_fields(locked, document, [state_field, *changes])
     logger.info(
         "Workflow %s: %s %s %s -> %s by user %s",
         definition.code,
@@ -202,53 +298,62 @@ def check_transition(
     state = getattr(document, definition.state_field)
     transition = definition.transition(action)
 
-    def reject(reason: str) -> TransitionError:
+    def reject(explanation: str, reason: str) -> TransitionError:
         message = _(
             "Cannot %(action)s %(document)s from state %(state)s: %(reason)s."
         ) % {
             "action": action,
             "document": document,
             "state": definition.state_label(state),
-            "reason": reason,
+            "reason": explanation,
         }
-        return TransitionError(message, action=action, from_state=state)
+        return TransitionError(
+            message,
+            action=action,
+            from_state=state,
+            reason=reason,
+            allowed_states=transition.from_states if transition else frozenset(),
+        )
 
     if transition is None:
         raise reject(
             _("workflow %(workflow)s has no enabled action %(action)s")
-            % {"workflow": definition.code, "action": action}
+            % {"workflow": definition.code, "action": action},
+            REJECTED_UNKNOWN_ACTION,
         )
 
     if state not in transition.from_states:
         allowed = ", ".join(sorted(transition.from_states))
         raise reject(
-            _("the action is only allowed from %(states)s") % {"states": allowed}
+            _("the action is only allowed from %(states)s") % {"states": allowed},
+            REJECTED_STATE,
         )
 
     role_problem = rejection_by_role(transition, user, role_codes(user))
     if role_problem is not None:
-        raise reject(role_problem)
+        raise reject(role_problem, REJECTED_ROLE)
 
     try:
         condition_true = condition_holds(transition, document)
     except ConditionError as error:
-        raise reject(str(error)) from None
+        raise reject(str(error), REJECTED_CONDITION) from None
     if not condition_true:
         raise reject(
             _("its condition %(condition)s is false")
-            % {"condition": transition.condition}
+            % {"condition": transition.condition},
+            REJECTED_CONDITION,
         )
 
     return transition
 
 
-def save_state(document: Model, state_field: str, action: str, user: Actor) -> None:
+def save_state(document: Model, fields: list[str], action: str, user: Actor) -> None:
     """Save the state; simple-history, where present, records user and action."""
     if isinstance(user, AbstractBaseUser):
         document._history_user = user  # type: ignore[attr-defined]
     document._change_reason = action  # type: ignore[attr-defined]
 
-    fields = [state_field]
+    fields = list(fields)
     if has_field(document, "modified"):
         fields.append("modified")
     document.save(update_fields=fields)
@@ -258,10 +363,11 @@ def has_field(document: Model, name: str) -> bool:
     return any(field.name == name for field in document._meta.concrete_fields)
 
 
-def copy_saved_fields(source: Model, target: Any, state_field: str) -> None:
+def copy_saved_fields(source: Model, target: Any, fields: list[str]) -> None:
     if source is target:
         return
 
-    setattr(target, state_field, getattr(source, state_field))
+    for name in fields:
+        setattr(target, name, getattr(source, name))
     if has_field(source, "modified"):
         target.modified = source.modified  # type: ignore[attr-defined]

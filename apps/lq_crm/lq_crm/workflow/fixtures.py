@@ -27,6 +27,7 @@ from django.db import models, transaction
 from lq_crm.access.models import Role
 from lq_crm.workflow.conditions import ConditionError, field_names, validate_condition
 from lq_crm.workflow.models import Workflow, WorkflowState, WorkflowTransition
+from lq_crm.workflow.permissions import copying_paused
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,16 @@ class WorkflowDefinitionError(ValueError):
 
 
 def load_workflows(directory: Path = DEFINITIONS_DIR) -> int:
-    """Load every definition in ``directory``; return how many were loaded."""
+    """Load every definition in ``directory`` and return how many were loaded.
+
+    Roles set from the files are not copied to the role groups' permissions,
+    because roles.yaml sets those (see lq_crm.workflow.permissions).
+    """
+    with copying_paused():
+        return load_all(directory)
+
+
+def load_all(directory: Path) -> int:
     loaded = 0
     for path in sorted(directory.glob("*.yaml")):
         spec = read_definition(path)
@@ -129,7 +139,10 @@ def check_transitions(
             raise fail(
                 f"action {action!r} names unknown states {sorted(states - codes)}."
             )
-        if final & set(transition["from"]):
+        # An action that keeps a final state (amending a cancelled slip) is
+        # allowed, because the document does not leave it.
+        keeps_state = transition["from"] == [transition["to"]]
+        if final & set(transition["from"]) and not keeps_state:
             raise fail(f"action {action!r} leaves the final states {sorted(final)}.")
 
         unknown_roles = set(transition["roles"]) - known_roles

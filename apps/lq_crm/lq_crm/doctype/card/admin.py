@@ -1,7 +1,8 @@
 """Desk pages for card batches and cards.
 
 A card's status and household change only through the services, which the
-actions below call, so the change form shows them read-only.
+workflow's buttons (WorkflowAdminMixin) and the list actions below call, so
+the change form shows them read-only.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from unfold.forms import BaseDialogForm
 
-from lq_crm.core.admin import CityScopedAdminMixin, DocumentAdmin
+from lq_crm.core.admin import CityScopedAdminMixin, DocumentAdmin, WorkflowAdminMixin
 from lq_crm.core.scoping import visible_to
 from lq_crm.doctype.card import services
 from lq_crm.doctype.card.export import card_csv_response
 from lq_crm.doctype.card.models import Card, CardBatch
+from lq_crm.doctype.member.models import Member
+from lq_crm.doctype.slip.models import PurchaseSlip
 
 BATCH_FIELDS = ("prefix", "width", "first_serial", "quantity", "note")
 
@@ -107,8 +111,73 @@ class CardBatchAdmin(DocumentAdmin):
         return card_csv_response(request, cards, "cards.csv")
 
 
+class IssueForm(BaseDialogForm):
+    member = forms.CharField(
+        label=gettext_lazy("household number"),
+        max_length=32,
+        help_text=gettext_lazy("The household's number, such as M-2026-000123."),
+    )
+    basis = forms.ChoiceField(
+        label=gettext_lazy("admission basis"),
+        choices=[
+            (basis.value, basis.label)
+            for basis in Card.AdmissionBasis
+            if basis in services.ISSUE_BASES
+        ],
+    )
+    note = forms.CharField(
+        label=gettext_lazy("admission note"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("Describe the photo or the product box shown."),
+    )
+    slip = forms.CharField(
+        label=gettext_lazy("qualifying slip"),
+        max_length=32,
+        required=False,
+        help_text=gettext_lazy("For a qualifying purchase: the slip's number."),
+    )
+
+    def clean_member(self) -> Member:
+        number = self.cleaned_data["member"]
+        members = visible_to(Member.objects.all(), self.request.user)
+        member = members.by_number(number).first()  # type: ignore[attr-defined]
+        if member is None:
+            raise forms.ValidationError(
+                _("Household %(number)s was not found in your cities.")
+                % {"number": number}
+            )
+        return member
+
+    def clean_slip(self) -> PurchaseSlip | None:
+        number = self.cleaned_data["slip"].strip()
+        if not number:
+            return None
+
+        slips = visible_to(PurchaseSlip.objects.all(), self.request.user)
+        slip = slips.by_number(number).first()  # type: ignore[attr-defined]
+        if slip is None:
+            raise forms.ValidationError(
+                _("Slip %(number)s was not found in your cities.") % {"number": number}
+            )
+        return slip
+
+
+class ReplaceForm(BaseDialogForm):
+    new_card_number = forms.CharField(
+        label=gettext_lazy("new card number"),
+        max_length=32,
+        required=False,
+        help_text=gettext_lazy(
+            "The card in stock to give; leave empty to take the lowest serial."
+        ),
+    )
+
+
 @admin.register(Card)
-class CardAdmin(CityScopedAdminMixin, DocumentAdmin):
+class CardAdmin(CityScopedAdminMixin, WorkflowAdminMixin, DocumentAdmin):
+    workflow_action_forms = {"issue": IssueForm, "replace": ReplaceForm}
+    workflow_errors = (services.CardError,)
     list_display = [
         "card_number",
         "status",

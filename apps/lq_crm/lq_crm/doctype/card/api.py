@@ -1,13 +1,15 @@
-"""REST endpoints for card batches and cards: print, issue, block and replace."""
+"""REST endpoints for card batches and cards: print, issue, block and replace.
+
+A card's lifecycle steps are workflow actions taken with
+``POST /api/cards/<id>/transition/`` (see WorkflowViewSetMixin).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -16,8 +18,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from lq_crm.core.api import CustomFieldsSerializerMixin, NumberField
-from lq_crm.core.permissions import ModelPermissions
+from lq_crm.core.api import (
+    CustomFieldsSerializerMixin,
+    NumberField,
+    WorkflowViewSetMixin,
+)
 from lq_crm.core.scoping import CityScopedViewSetMixin, visible_to
 from lq_crm.doctype.card import services
 from lq_crm.doctype.card.export import card_csv_response
@@ -26,19 +31,7 @@ from lq_crm.doctype.member.models import Member
 from lq_crm.doctype.slip.models import PurchaseSlip
 
 
-class CardActionPermissions(ModelPermissions):
-    """Require viewing and changing cards for the lifecycle actions."""
-
-    perms_map = {
-        **ModelPermissions.perms_map,
-        "POST": [
-            "%(app_label)s.view_%(model_name)s",
-            "%(app_label)s.change_%(model_name)s",
-        ],
-    }
-
-
-def error_response(error: services.CardError) -> Response:
+def error_response(error: Exception) -> Response:
     return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
 
 
@@ -167,10 +160,17 @@ class CardFilter(filters.FilterSet):
         fields = ["status", "batch", "member", "legacy", "card_number"]
 
 
-class CardViewSet(CityScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """Cards. Their status changes only through the actions."""
+class CardViewSet(
+    WorkflowViewSetMixin, CityScopedViewSetMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Cards. Their status changes only through the workflow actions."""
 
     serializer_class = CardSerializer
+    workflow_action_serializers = {
+        "issue": IssueSerializer,
+        "replace": ReplaceSerializer,
+    }
+    workflow_errors = (services.CardError,)
     filterset_class = CardFilter
     search_fields = ["card_number"]
     ordering_fields = ["card_number", "serial", "issued_at"]
@@ -178,89 +178,6 @@ class CardViewSet(CityScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     # Cards in stock belong to no city and carry no personal data, so the
     # mixin shows them to every office.
     queryset = Card.objects.select_related("replaced_by").order_by("card_number")
-
-    def run_action(self, pk: str, change: Callable[[Card], Card]) -> Response:
-        card = get_object_or_404(self.get_queryset(), pk=pk)
-        try:
-            result = change(card)
-        except services.CardError as error:
-            return error_response(error)
-
-        fresh = self.get_queryset().get(pk=result.pk)
-        return Response(CardSerializer(fresh).data)
-
-    @extend_schema(request=IssueSerializer, responses=CardSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[CardActionPermissions])
-    def issue(self, request: Request, pk: str) -> Response:
-        form = IssueSerializer(data=request.data, context={"request": request})
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
-        return self.run_action(
-            pk,
-            lambda card: services.issue_card(
-                card,
-                data["member"],
-                basis=data["basis"],
-                note=data["note"],
-                slip=data.get("slip"),
-                user=request.user,
-            ),
-        )
-
-    @extend_schema(request=None, responses=CardSerializer)
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="report-lost",
-        permission_classes=[CardActionPermissions],
-    )
-    def report_lost(self, request: Request, pk: str) -> Response:
-        return self.run_action(
-            pk,
-            lambda card: services.report_lost(card, user=request.user),
-        )
-
-    @extend_schema(request=None, responses=CardSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[CardActionPermissions])
-    def block(self, request: Request, pk: str) -> Response:
-        return self.run_action(
-            pk,
-            lambda card: services.block_card(card, user=request.user),
-        )
-
-    @extend_schema(request=None, responses=CardSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[CardActionPermissions])
-    def unblock(self, request: Request, pk: str) -> Response:
-        return self.run_action(
-            pk,
-            lambda card: services.unblock_card(card, user=request.user),
-        )
-
-    @extend_schema(
-        request=ReplaceSerializer,
-        responses=CardSerializer,
-        description="Replace a lost or blocked card; the response is the new card.",
-    )
-    @action(detail=True, methods=["post"], permission_classes=[CardActionPermissions])
-    def replace(self, request: Request, pk: str) -> Response:
-        form = ReplaceSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        new_number = form.validated_data["new_card_number"].strip()
-        new_card = None
-        if new_number:
-            try:
-                new_card = services.find_card(new_number, self.get_queryset())
-            except services.CardError as error:
-                return error_response(error)
-
-        return self.run_action(
-            pk,
-            lambda card: services.replace_card(
-                card,
-                new_card,
-                user=request.user,
-            ),
-        )
 
 
 def register(router: Any) -> None:

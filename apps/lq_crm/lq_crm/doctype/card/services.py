@@ -1,18 +1,19 @@
 """Find cards by number, print them in batches and move them through their life.
 
-Every change of a card's status is a ``save()`` of the card, so that
-simple-history keeps a row for it with the user and the reason. A change that
-also concerns a household locks the household's row first and the card's row
-second, the same order that submitting a slip uses.
+Every change of a card's status is a transition of the "card" workflow, so
+the workflow's roles and conditions decide who may take it, its log records
+who did, and simple-history keeps a row with the user and the action. A
+change that also concerns a household locks the household's row first and
+the card's row second, the same order that submitting a slip uses.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, connection, transaction
@@ -25,6 +26,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lq_crm.core.scoping import visible_to
 from lq_crm.doctype.card.checkdigit import (
     CheckDigitError,
     format_card_number,
@@ -34,13 +36,19 @@ from lq_crm.doctype.card.models import Card, CardBatch
 from lq_crm.doctype.club.models import ClubSettings
 from lq_crm.doctype.member.models import Member
 from lq_crm.doctype.slip.models import PurchaseSlip
-from lq_crm.doctype.slip.services import (
-    LineInput,
-    SlipError,
-    create_slip,
-    submit_slip,
-)
 from lq_crm.doctype.store.models import Store
+from lq_crm.workflow.actions import register_action
+from lq_crm.workflow.engine import (
+    REJECTED_STATE,
+    TransitionError,
+    apply_transition,
+    available_actions,
+    check_action,
+    state_labels,
+)
+
+if TYPE_CHECKING:
+    from lq_crm.doctype.slip.services import LineInput
 
 logger = logging.getLogger(__name__)
 
@@ -83,9 +91,23 @@ def find_card(card_number: str, cards: QuerySet[Card] | None = None) -> Card:
     )
 
 
-def get_usable_card(card_number: str) -> Card:
-    """Return the issued or active card with this number, or raise CardError."""
-    card = find_card(card_number, Card.objects.select_related("member", "replaced_by"))
+def get_usable_card(card_number: str, user: Any = None) -> Card:
+    """Return the issued or active card with this number, or raise CardError.
+
+    With ``user``, only cards of households in the user's cities are found:
+    a regional office records purchases for its own households, and another
+    city's card reads as not found, so its existence is not disclosed.
+    """
+    cards = Card.objects.select_related("member", "replaced_by")
+    if user is not None:
+        cards = visible_to(cards, user)
+    card = find_card(card_number, cards)
+    check_usable(card)
+    return card
+
+
+def check_usable(card: Card) -> None:
+    """Raise CardError unless a slip or a registration may use ``card`` now."""
     number = card.card_number
     if card.member_id is None:
         raise CardError(
@@ -102,8 +124,6 @@ def get_usable_card(card_number: str) -> Card:
             _("Card %(card)s is %(status)s and cannot be used.")
             % {"card": number, "status": card.get_status_display()}
         )
-
-    return card
 
 
 def check_card_number(number: str, *, legacy: bool = False) -> str:
@@ -252,7 +272,11 @@ def generate_batch(batch: CardBatch, user: Actor = None) -> CardBatch:
 
 
 def save_card(card: Card, fields: Iterable[str], user: Actor, reason: str) -> None:
-    """Save the changed fields; simple-history records the user and the reason."""
+    """Save the changed fields; simple-history records the user and the reason.
+
+    A status change belongs in ``transition`` instead, so that the workflow
+    checks and logs it.
+    """
     if isinstance(user, AbstractBaseUser):
         card._history_user = user  # type: ignore[attr-defined]
     card._change_reason = reason  # type: ignore[attr-defined]
@@ -263,15 +287,50 @@ def lock_card(card: Card) -> Card:
     return Card.objects.select_for_update().get(pk=card.pk)
 
 
-def wrong_state(card: Card, template: str) -> CardError:
-    """Build the error for a card in the wrong status from a translated template.
+def rejected(card: Card, error: TransitionError, template: str) -> CardError:
+    """Turn the workflow's rejection into a CardError.
 
-    The template is a whole sentence with ``%(card)s`` and ``%(status)s``, so
-    that translators can order its words freely.
+    A rejection for the card's status uses ``template``, a whole sentence
+    with ``%(card)s``, ``%(status)s`` and ``%(states)s`` (the statuses the
+    action leaves from), so that translators can order its words freely.
     """
+    if error.reason != REJECTED_STATE:
+        return CardError(str(error))
+
+    states = state_labels(Card, error.allowed_states)
+    status = card.get_status_display()
     return CardError(
-        template % {"card": card.card_number, "status": card.get_status_display()}
+        template % {"card": card.card_number, "status": status, "states": states}
     )
+
+
+def transition(
+    card: Card,
+    action: str,
+    user: Actor,
+    template: str,
+    *,
+    note: str = "",
+    changes: Mapping[str, Any] | None = None,
+) -> Card:
+    """Take ``action`` on a locked card, or raise CardError with ``template``."""
+    try:
+        return apply_transition(card, action, user, note=note, changes=changes)
+    except TransitionError as error:
+        raise rejected(card, error, template) from error
+
+
+def activate_card(card: Card, note: str = "") -> None:
+    """Activate an issued card, as the system, when the workflow allows it now.
+
+    Submitting a card's first slip and unblocking a card that has submitted
+    slips call this. A card in any other status is left as it is.
+    """
+    card = lock_card(card)
+    if not any(t.action == "activate" for t in available_actions(card, None)):
+        return
+
+    apply_transition(card, "activate", None, note=note)
 
 
 def check_admission(
@@ -342,11 +401,16 @@ class FirstPurchase:
     receipt_number: str
     lines: list[LineInput]
     purchased_at: datetime | None = None
+    source: str = PurchaseSlip.Source.DESK
 
 
 def record_first_purchase(
     card: Card, purchase: FirstPurchase, user: Actor
 ) -> PurchaseSlip:
+    # Imported here because the slip services import this module for the
+    # card checks that every slip needs.
+    from lq_crm.doctype.slip.services import SlipError, create_slip, submit_slip
+
     try:
         slip = create_slip(
             card=card,
@@ -355,6 +419,7 @@ def record_first_purchase(
             lines=purchase.lines,
             purchased_at=purchase.purchased_at,
             clerk=user,
+            source=purchase.source,
         )
         return submit_slip(slip, user)
     except SlipError as error:
@@ -388,14 +453,6 @@ def issue_card(
     with transaction.atomic():
         member = Member.objects.select_for_update().get(pk=member.pk)
         card = lock_card(card)
-        if card.status != Card.Status.IN_STOCK:
-            raise wrong_state(
-                card,
-                _(
-                    "Card %(card)s is %(status)s, so it cannot be issued: only a "
-                    "card in stock can be issued."
-                ),
-            )
         current_card = member.cards.filter(
             status__in=[Card.Status.ISSUED, Card.Status.ACTIVE]
         ).first()
@@ -410,24 +467,21 @@ def issue_card(
         if first_purchase is None:
             check_admission(member, basis, note, slip)
 
-        card.member = member
-        card.status = Card.Status.ISSUED
-        card.issued_at = timezone.now()
-        card.admission_basis = basis
-        card.admission_note = note.strip()
-        card.admission_slip = slip
-        save_card(
+        transition(
             card,
-            [
-                "member",
-                "status",
-                "issued_at",
-                "admission_basis",
-                "admission_note",
-                "admission_slip",
-            ],
-            user,
             "issue",
+            user,
+            _(
+                "Card %(card)s is %(status)s, so it cannot be issued: only a card "
+                "that is %(states)s can be issued."
+            ),
+            changes={
+                "member": member,
+                "issued_at": timezone.now(),
+                "admission_basis": basis,
+                "admission_note": note.strip(),
+                "admission_slip": slip,
+            },
         )
         if first_purchase is not None:
             slip = record_first_purchase(card, first_purchase, user)
@@ -442,103 +496,109 @@ def issue_card(
 def report_lost(card: Card, user: Actor = None) -> Card:
     """Mark an issued or active card as reported lost, so slips reject it."""
     with transaction.atomic():
-        card = lock_card(card)
-        if not card.usable:
-            raise wrong_state(
-                card,
-                _(
-                    "Card %(card)s is %(status)s, so it cannot be reported lost: "
-                    "only an issued or active card can be reported lost."
-                ),
-            )
-
-        card.status = Card.Status.LOST
-        save_card(card, ["status"], user, "report lost")
+        card = transition(
+            lock_card(card),
+            "report_lost",
+            user,
+            _(
+                "Card %(card)s is %(status)s, so it cannot be reported lost: only "
+                "a card that is %(states)s can be reported lost."
+            ),
+        )
 
     logger.info("Card %s reported lost", card.pk)
     return card
 
 
-BLOCKABLE = {
-    Card.Status.IN_STOCK,
-    Card.Status.ISSUED,
-    Card.Status.ACTIVE,
-    Card.Status.LOST,
-}
-
-
 def block_card(card: Card, user: Actor = None) -> Card:
     """Block a card in stock, in use or reported lost, so that it cannot be used."""
     with transaction.atomic():
-        card = lock_card(card)
-        if card.status not in BLOCKABLE:
-            raise wrong_state(
-                card,
-                _(
-                    "Card %(card)s is %(status)s, so it cannot be blocked: a "
-                    "replaced or blocked card cannot be blocked again."
-                ),
-            )
-
-        card.status = Card.Status.BLOCKED
-        save_card(card, ["status"], user, "block")
+        card = transition(
+            lock_card(card),
+            "block",
+            user,
+            _(
+                "Card %(card)s is %(status)s, so it cannot be blocked: only a card "
+                "that is %(states)s can be blocked."
+            ),
+        )
 
     logger.info("Card %s blocked", card.pk)
     return card
 
 
-def status_after_unblock(card: Card) -> str:
-    """Return the status a card would have had without the block or loss."""
-    if card.member_id is None:
-        return Card.Status.IN_STOCK
-    if card.slips.filter(status=PurchaseSlip.Status.SUBMITTED).exists():
-        return Card.Status.ACTIVE
-
-    return Card.Status.ISSUED
+# The workflow actions that make a blocked or lost card usable again.
+RESTORE_ACTIONS = ("unblock", "found", "return_to_stock")
 
 
 def unblock_card(card: Card, user: Actor = None) -> Card:
     """Make a blocked card, or a lost card that turned up again, usable again.
 
-    The card returns to stock when it had not been issued, becomes active when
-    it has submitted slips, and is otherwise issued.
+    A lost card is found, a blocked card that was never issued returns to
+    stock, and any other card is unblocked.
+    """
+    return restore_card(card, None, user)
+
+
+def restore_action_for(card: Card) -> str:
+    if card.status == Card.Status.LOST:
+        return "found"
+    if card.member_id is None:
+        return "return_to_stock"
+    return "unblock"
+
+
+def restore_card(card: Card, action: str | None, user: Actor = None) -> Card:
+    """Take one of RESTORE_ACTIONS, and activate a card with submitted slips.
+
+    With ``action`` None the action fits the locked card's status. The
+    workflow leads a household's card back to "issued", and the system then
+    activates it if it has submitted slips, because "issued" means a card that
+    has not been used yet.
     """
     with transaction.atomic():
-        card = lock_card(card)
-        if card.status not in {Card.Status.BLOCKED, Card.Status.LOST}:
-            raise wrong_state(
-                card,
-                _(
-                    "Card %(card)s is %(status)s, so it cannot be unblocked: only "
-                    "a blocked or lost card can be unblocked."
-                ),
-            )
         if card.member_id is not None:
-            current_card = (
-                Card.objects.filter(
-                    member_id=card.member_id,
-                    status__in=[Card.Status.ISSUED, Card.Status.ACTIVE],
-                )
-                .exclude(pk=card.pk)
-                .first()
-            )
-            if current_card is not None:
-                raise CardError(
-                    _(
-                        "Card %(card)s cannot be unblocked: its household "
-                        "already holds card %(current_card)s."
-                    )
-                    % {
-                        "card": card.card_number,
-                        "current_card": current_card.card_number,
-                    }
-                )
+            Member.objects.select_for_update().get(pk=card.member_id)
+        card = lock_card(card)
+        action = action or restore_action_for(card)
+        check_household_free(card)
+        card = transition(
+            card,
+            action,
+            user,
+            _(
+                "Card %(card)s is %(status)s, so it cannot be unblocked: only a "
+                "card that is %(states)s can be unblocked this way."
+            ),
+        )
+        if card.slips.filter(status=PurchaseSlip.Status.SUBMITTED).exists():
+            activate_card(card, note=action)
 
-        card.status = status_after_unblock(card)
-        save_card(card, ["status"], user, "unblock")
-
-    logger.info("Card %s unblocked to %s", card.pk, card.status)
+    logger.info("Card %s restored by %s to %s", card.pk, action, card.status)
     return card
+
+
+def check_household_free(card: Card) -> None:
+    """Raise CardError when the card's household already has a usable card."""
+    if card.member_id is None:
+        return
+
+    current_card = (
+        Card.objects.filter(
+            member_id=card.member_id,
+            status__in=[Card.Status.ISSUED, Card.Status.ACTIVE],
+        )
+        .exclude(pk=card.pk)
+        .first()
+    )
+    if current_card is not None:
+        raise CardError(
+            _(
+                "Card %(card)s cannot be unblocked: its household already holds "
+                "card %(current_card)s."
+            )
+            % {"card": card.card_number, "current_card": current_card.card_number}
+        )
 
 
 def next_card_in_stock() -> Card | None:
@@ -567,14 +627,14 @@ def replace_card(old: Card, new: Card | None = None, user: Actor = None) -> Card
         if old.member_id is not None:
             Member.objects.select_for_update().get(pk=old.member_id)
         old = lock_card(old)
-        if old.status not in {Card.Status.LOST, Card.Status.BLOCKED}:
-            raise wrong_state(
-                old,
-                _(
-                    "Card %(card)s is %(status)s, so it cannot be replaced: only "
-                    "a lost or blocked card can be replaced."
-                ),
-            )
+        replace_template = _(
+            "Card %(card)s is %(status)s, so it cannot be replaced: only a card "
+            "that is %(states)s can be replaced."
+        )
+        try:
+            check_action(old, "replace", user)
+        except TransitionError as error:
+            raise rejected(old, error, replace_template) from error
         if old.member_id is None:
             raise CardError(
                 _(
@@ -587,29 +647,80 @@ def replace_card(old: Card, new: Card | None = None, user: Actor = None) -> Card
         new = lock_card(new) if new is not None else next_card_in_stock()
         if new is None:
             raise CardError(_("No card is in stock: print a new batch first."))
-        if new.status != Card.Status.IN_STOCK:
-            raise wrong_state(
-                new,
-                _(
-                    "Card %(card)s is %(status)s, so it cannot be given as a "
-                    "replacement: only a card in stock can replace another."
-                ),
-            )
-
-        new.member_id = old.member_id
-        new.status = Card.Status.ISSUED
-        new.issued_at = timezone.now()
-        new.admission_basis = Card.AdmissionBasis.REPLACEMENT
-        new.admission_note = _("Replaces card %(card)s") % {"card": old.card_number}
-        save_card(
+        transition(
             new,
-            ["member", "status", "issued_at", "admission_basis", "admission_note"],
+            "issue",
             user,
-            "issue as replacement",
+            _(
+                "Card %(card)s is %(status)s, so it cannot be given as a "
+                "replacement: only a card that is %(states)s can replace another."
+            ),
+            note=old.card_number,
+            changes={
+                "member_id": old.member_id,
+                "issued_at": timezone.now(),
+                "admission_basis": Card.AdmissionBasis.REPLACEMENT,
+                "admission_note": _("Replaces card %(card)s")
+                % {"card": old.card_number},
+            },
         )
-        old.status = Card.Status.REPLACED
-        old.replaced_by = new
-        save_card(old, ["status", "replaced_by"], user, "replace")
+        transition(
+            old,
+            "replace",
+            user,
+            replace_template,
+            note=new.card_number,
+            changes={"replaced_by": new},
+        )
 
     logger.info("Card %s replaced by card %s", old.pk, new.pk)
     return new
+
+
+# The functions that desk buttons and the API call for each workflow action.
+
+
+def take_issue(card: Card, user: Actor, data: Mapping[str, Any]) -> Card:
+    return issue_card(
+        card,
+        data["member"],
+        basis=data["basis"],
+        note=data.get("note", ""),
+        slip=data.get("slip"),
+        user=user,
+    )
+
+
+def take_report_lost(card: Card, user: Actor, data: Mapping[str, Any]) -> Card:
+    return report_lost(card, user)
+
+
+def take_block(card: Card, user: Actor, data: Mapping[str, Any]) -> Card:
+    return block_card(card, user)
+
+
+def take_replace(card: Card, user: Actor, data: Mapping[str, Any]) -> Card:
+    """Replace ``card``; ``new_card_number``, if given, names the card in stock."""
+    number = data.get("new_card_number", "").strip()
+    new_card = None
+    if number:
+        cards: QuerySet[Card] = Card.objects.all()
+        if user is not None:
+            cards = visible_to(cards, user)
+        new_card = find_card(number, cards)
+    return replace_card(card, new_card, user)
+
+
+def restore_handler(action: str) -> Any:
+    def take_restore(card: Card, user: Actor, data: Mapping[str, Any]) -> Card:
+        return restore_card(card, action, user)
+
+    return take_restore
+
+
+register_action(Card, "issue", take_issue)
+register_action(Card, "report_lost", take_report_lost)
+register_action(Card, "block", take_block)
+register_action(Card, "replace", take_replace)
+for restore_action in RESTORE_ACTIONS:
+    register_action(Card, restore_action, restore_handler(restore_action))

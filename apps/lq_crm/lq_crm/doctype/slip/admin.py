@@ -1,8 +1,9 @@
 """Desk pages for purchase slips.
 
-A draft is edited like any form. Submitting, cancelling and amending are
-buttons that call the slip services. A slip that left draft is shown
-read-only, because a submitted slip is never edited.
+A draft is edited like any form. Submitting, cancelling and amending are the
+workflow's buttons, which WorkflowAdminMixin offers to the users whose roles
+may take them and which call the slip services. A slip that left draft is
+shown read-only, because a submitted slip is never edited.
 """
 
 from __future__ import annotations
@@ -10,28 +11,20 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet, Sum
-from django.http import HttpRequest, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.urls import reverse
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 from unfold.admin import TabularInline
-from unfold.dataclasses import ActionDialog
-from unfold.decorators import action
 from unfold.forms import BaseDialogForm
 
-from lq_crm.core.admin import CityScopedAdminMixin, DocumentAdmin
+from lq_crm.core.admin import CityScopedAdminMixin, DocumentAdmin, WorkflowAdminMixin
 from lq_crm.doctype.card.services import CardError, get_usable_card
 from lq_crm.doctype.slip.models import PurchaseSlip, PurchaseSlipLine
 from lq_crm.doctype.slip.services import (
     DuplicateReceiptError,
     SlipError,
-    amend_slip,
-    cancel_slip,
     find_live_slip,
-    submit_slip,
 )
 
 
@@ -65,6 +58,9 @@ class CancelForm(BaseDialogForm):
 
 
 class SlipForm(forms.ModelForm):
+    # The desk user, set by the admin's get_form, limits which cards are found.
+    user: Any = None
+
     card_number = forms.CharField(
         label=gettext_lazy("card number"),
         max_length=32,
@@ -83,7 +79,7 @@ class SlipForm(forms.ModelForm):
     def clean_card_number(self) -> str:
         number = self.cleaned_data["card_number"]
         try:
-            self.instance.card = get_usable_card(number)
+            self.instance.card = get_usable_card(number, self.user)
         except CardError as error:
             raise forms.ValidationError(str(error)) from None
         self.instance.member_id = self.instance.card.member_id
@@ -105,9 +101,30 @@ class SlipForm(forms.ModelForm):
 
 
 @admin.register(PurchaseSlip)
-class PurchaseSlipAdmin(CityScopedAdminMixin, DocumentAdmin):
+class PurchaseSlipAdmin(CityScopedAdminMixin, WorkflowAdminMixin, DocumentAdmin):
     form = SlipForm
+    workflow_action_forms = {"cancel": CancelForm}
+    workflow_action_help = {
+        "submit": gettext_lazy(
+            "The household earns the points and spend of this slip at once. "
+            "A submitted slip can only be cancelled, not edited."
+        ),
+        "cancel": gettext_lazy(
+            "Its points and spend are reversed and the tier is re-evaluated."
+        ),
+        "amend": gettext_lazy(
+            "A new draft is made from this cancelled slip for you to correct."
+        ),
+    }
+    workflow_errors = (SlipError, CardError)
     inlines = [SlipLineInline]
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
     list_display = [
         "number_display",
         "card",
@@ -132,7 +149,6 @@ class PurchaseSlipAdmin(CityScopedAdminMixin, DocumentAdmin):
         "cancel_reason",
         "amended_from",
     ]
-    actions_detail = ["submit_detail", "cancel_detail", "amend_detail"]
 
     def get_readonly_fields(
         self, request: HttpRequest, obj: Any = None
@@ -163,20 +179,6 @@ class PurchaseSlipAdmin(CityScopedAdminMixin, DocumentAdmin):
             "created",
         ]
 
-    # Permission methods for the detail actions. Unfold passes the object id.
-    def has_submit_permission(
-        self, request: HttpRequest, object_id: Any = None
-    ) -> bool:
-        return request.user.has_perm("slip.submit_purchaseslip")
-
-    def has_cancel_permission(
-        self, request: HttpRequest, object_id: Any = None
-    ) -> bool:
-        return request.user.has_perm("slip.cancel_purchaseslip")
-
-    def has_amend_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
-        return request.user.has_perm("slip.add_purchaseslip")
-
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Submitted and cancelled slips open read-only.
         return is_draft(obj) and super().has_change_permission(request, obj)
@@ -203,82 +205,6 @@ class PurchaseSlipAdmin(CityScopedAdminMixin, DocumentAdmin):
         slip = form.instance
         total = slip.lines.aggregate(total=Sum("amount"))["total"]
         PurchaseSlip.objects.filter(pk=slip.pk).update(total=total or 0)
-
-    def run(
-        self, request: HttpRequest, object_id: int, change: Any
-    ) -> HttpResponseRedirect:
-        slip = get_object_or_404(self.get_queryset(request), pk=object_id)
-        try:
-            result = change(slip)
-        except SlipError as error:
-            self.message_user(request, str(error), messages.ERROR)
-            result = slip
-        else:
-            self.message_user(
-                request,
-                _("Slip %(slip)s is %(status)s.")
-                % {"slip": result.number, "status": result.get_status_display()},
-            )
-        return HttpResponseRedirect(
-            reverse("admin:slip_purchaseslip_change", args=[result.pk])
-        )
-
-    @action(
-        description=gettext_lazy("Submit"),
-        permissions=["submit"],
-        dialog=ActionDialog(
-            title=gettext_lazy("Submit this slip?"),
-            description=gettext_lazy(
-                "The household earns the points and spend of this slip at once. "
-                "A submitted slip can only be cancelled, not edited."
-            ),
-            form_class=None,
-            form_submit_text=gettext_lazy("Submit"),
-        ),
-    )
-    def submit_detail(
-        self, request: HttpRequest, form: Any, object_id: int
-    ) -> HttpResponseRedirect:
-        return self.run(
-            request, object_id, lambda slip: submit_slip(slip, request.user)
-        )
-
-    @action(
-        description=pgettext_lazy("purchase slip", "Cancel"),
-        permissions=["cancel"],
-        dialog=ActionDialog(
-            title=gettext_lazy("Cancel this slip?"),
-            description=gettext_lazy(
-                "Its points and spend are reversed and the tier is re-evaluated."
-            ),
-            form_class=CancelForm,
-            form_submit_text=gettext_lazy("Cancel slip"),
-        ),
-    )
-    def cancel_detail(
-        self, request: HttpRequest, form: CancelForm, object_id: int
-    ) -> HttpResponseRedirect:
-        reason = form.cleaned_data["reason"]
-        return self.run(
-            request, object_id, lambda slip: cancel_slip(slip, request.user, reason)
-        )
-
-    @action(
-        description=gettext_lazy("Amend"),
-        permissions=["amend"],
-        dialog=ActionDialog(
-            title=gettext_lazy("Amend this slip?"),
-            description=gettext_lazy(
-                "A new draft is made from this cancelled slip for you to correct."
-            ),
-            form_class=None,
-            form_submit_text=gettext_lazy("Amend"),
-        ),
-    )
-    def amend_detail(
-        self, request: HttpRequest, form: Any, object_id: int
-    ) -> HttpResponseRedirect:
-        return self.run(request, object_id, lambda slip: amend_slip(slip, request.user))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PurchaseSlip]:
         return super().get_queryset(request).select_related("card", "member", "store")

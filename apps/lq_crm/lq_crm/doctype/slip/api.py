@@ -1,21 +1,23 @@
-"""REST endpoints for purchase slips: create, submit, cancel and amend."""
+"""REST endpoints for purchase slips: create, then submit, cancel and amend.
+
+Submitting, cancelling and amending are workflow actions taken with
+``POST /api/slips/<id>/transition/`` (see WorkflowViewSetMixin).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import transaction
-from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from lq_crm.core.api import (
     CustomFieldsSerializerMixin,
     NumberField,
+    WorkflowViewSetMixin,
     require_permission,
 )
 from lq_crm.core.scoping import CityScopedViewSetMixin
@@ -27,8 +29,6 @@ from lq_crm.doctype.slip.services import (
     DuplicateReceiptError,
     LineInput,
     SlipError,
-    amend_slip,
-    cancel_slip,
     create_slip,
     submit_slip,
 )
@@ -108,7 +108,12 @@ class SlipSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
 
 
 class CancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=200, required=False, default="")
+    reason = serializers.CharField(
+        max_length=200,
+        required=False,
+        default="",
+        help_text="Why the slip is cancelled, for the history.",
+    )
 
 
 class SlipFilter(filters.FilterSet):
@@ -126,7 +131,7 @@ class SlipFilter(filters.FilterSet):
         fields = ["status", "member", "card_number", "store"]
 
 
-def error_response(error: SlipError | CardError) -> Response:
+def error_response(error: Exception) -> Response:
     if isinstance(error, DuplicateReceiptError):
         return Response(
             {"detail": str(error), "existing": error.existing.number},
@@ -136,6 +141,7 @@ def error_response(error: SlipError | CardError) -> Response:
 
 
 class SlipViewSet(
+    WorkflowViewSetMixin,
     CityScopedViewSetMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
@@ -145,6 +151,8 @@ class SlipViewSet(
     """Purchase slips. A submitted slip is never edited: cancel and amend it."""
 
     serializer_class = SlipSerializer
+    workflow_action_serializers = {"cancel": CancelSerializer}
+    workflow_errors = (SlipError, CardError)
     filterset_class = SlipFilter
     search_fields = ["receipt_number", "card__card_number"]
     ordering_fields = ["purchased_at", "id"]
@@ -158,6 +166,8 @@ class SlipViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         if data["submit"]:
+            # The permission and the roles of the workflow's "submit" are kept
+            # in step, so this rejects early the users that submit_slip would.
             require_permission(request, "slip.submit_purchaseslip")
 
         try:
@@ -171,7 +181,7 @@ class SlipViewSet(
 
     def create_and_submit(self, request: Request, data: dict[str, Any]) -> PurchaseSlip:
         """Create the slip and, if asked, submit it in the same transaction."""
-        card = get_usable_card(data["card_number"])
+        card = get_usable_card(data["card_number"], request.user)
         slip = create_slip(
             card=card,
             store=data["store"],
@@ -186,43 +196,8 @@ class SlipViewSet(
             slip = submit_slip(slip, request.user)
         return slip
 
-    def run_action(self, pk: str, permission: str, change: Any) -> Response:
-        require_permission(self.request, permission)
-        slip = get_object_or_404(self.get_queryset(), pk=pk)
-        try:
-            result = change(slip)
-        except SlipError as error:
-            return error_response(error)
-
-        fresh = self.get_queryset().get(pk=result.pk)
-        context = self.get_serializer_context()
-        return Response(SlipSerializer(fresh, context=context).data)
-
-    @extend_schema(request=None, responses=SlipSerializer)
-    @action(detail=True, methods=["post"])
-    def submit(self, request: Request, pk: str) -> Response:
-        return self.run_action(
-            pk, "slip.submit_purchaseslip", lambda slip: submit_slip(slip, request.user)
-        )
-
-    @extend_schema(request=CancelSerializer, responses=SlipSerializer)
-    @action(detail=True, methods=["post"])
-    def cancel(self, request: Request, pk: str) -> Response:
-        form = CancelSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        reason = form.validated_data["reason"]
-        return self.run_action(
-            pk,
-            "slip.cancel_purchaseslip",
-            lambda slip: cancel_slip(slip, request.user, reason),
-        )
-
-    @extend_schema(request=None, responses=SlipSerializer)
-    @action(detail=True, methods=["post"])
-    def amend(self, request: Request, pk: str) -> Response:
-        return self.run_action(
-            pk, "slip.add_purchaseslip", lambda slip: amend_slip(slip, request.user)
-        )
+    def workflow_error_response(self, error: Exception) -> Response:
+        return error_response(error)
 
 
 def register(router: Any) -> None:

@@ -2,16 +2,19 @@
 
 Submitting and cancelling lock the household's row first. Two clerks working
 on one card at the same moment therefore take turns, and each recomputes the
-spend, points and tier from committed data.
+spend, points and tier from committed data. Every change of a slip's status
+is a transition of the "purchase_slip" workflow, so the workflow's roles and
+conditions decide who may take it, and its log records who did.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -20,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from lq_crm.core.users import Actor, actor_id
 from lq_crm.doctype.card.models import Card
+from lq_crm.doctype.card.services import CardError, activate_card, check_usable
 from lq_crm.doctype.club.models import ClubSettings
 from lq_crm.doctype.member.models import Member
 from lq_crm.doctype.points.models import PointsLedgerEntry
@@ -28,6 +32,14 @@ from lq_crm.doctype.slip.models import PurchaseSlip, PurchaseSlipLine
 from lq_crm.doctype.store.models import Store
 from lq_crm.doctype.tier.models import TierChange
 from lq_crm.doctype.tier.services import apply_tier
+from lq_crm.reports.aggregates import count_slips
+from lq_crm.workflow.actions import register_action
+from lq_crm.workflow.engine import (
+    REJECTED_STATE,
+    TransitionError,
+    apply_transition,
+    state_labels,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +52,23 @@ ROUNDING_MODES: dict[str, str] = {
 
 class SlipError(Exception):
     """A slip that cannot be created or moved, with what to do about it."""
+
+
+def rejected(slip: PurchaseSlip, error: TransitionError, template: str) -> SlipError:
+    """Turn the workflow's rejection into a SlipError.
+
+    A rejection for the slip's state uses ``template``, a whole sentence with
+    ``%(slip)s``, ``%(status)s`` and ``%(states)s`` (the states the action
+    leaves from), so that translators can order its words freely.
+    """
+    if error.reason != REJECTED_STATE:
+        return SlipError(str(error))
+
+    states = state_labels(PurchaseSlip, error.allowed_states)
+    return SlipError(
+        template
+        % {"slip": slip.number, "status": slip.get_status_display(), "states": states}
+    )
 
 
 class DuplicateReceiptError(SlipError):
@@ -126,11 +155,10 @@ def create_slip(
         )
     if not lines:
         raise SlipError(_("A slip needs at least one line."))
-    if card.member_id is None or not card.usable:
-        raise SlipError(
-            _("Card %(card)s cannot be used (%(status)s).")
-            % {"card": card.card_number, "status": card.get_status_display()}
-        )
+    try:
+        check_usable(card)
+    except CardError as error:
+        raise SlipError(str(error)) from None
     amounts = [clean_amount(line.amount) for line in lines]
 
     existing = find_live_slip(store, receipt_number)
@@ -139,7 +167,8 @@ def create_slip(
 
     slip = PurchaseSlip(
         card=card,
-        member_id=card.member_id,
+        # check_usable rejected a card that belongs to no household.
+        member_id=cast(int, card.member_id),
         store=store,
         receipt_number=receipt_number,
         receipt_key=receipt_number,
@@ -197,11 +226,19 @@ def submit_slip(slip: PurchaseSlip, user: Actor = None) -> PurchaseSlip:
     """Submit a draft: earn its points, add its spend, move the tier if reached."""
     with transaction.atomic():
         member, slip = lock_for_change(slip)
-        if slip.status != PurchaseSlip.Status.DRAFT:
-            raise SlipError(
-                _("Slip %(slip)s is %(status)s: only a draft can be submitted.")
-                % {"slip": slip.number, "status": slip.get_status_display()}
+        try:
+            apply_transition(
+                slip, "submit", user, changes={"submitted_at": timezone.now()}
             )
+        except TransitionError as error:
+            raise rejected(
+                slip,
+                error,
+                _(
+                    "Slip %(slip)s is %(status)s: only a slip that is %(states)s "
+                    "can be submitted."
+                ),
+            ) from error
 
         rounding = ClubSettings.load().points_rounding
         lines = list(slip.lines.select_related("category"))
@@ -221,12 +258,8 @@ def submit_slip(slip: PurchaseSlip, user: Actor = None) -> PurchaseSlip:
             for line in lines
         )
 
-        slip.status = PurchaseSlip.Status.SUBMITTED
-        slip.submitted_at = timezone.now()
-        slip.save(update_fields=["status", "submitted_at", "modified"])
-        Card.objects.filter(pk=slip.card_id, status=Card.Status.ISSUED).update(
-            status=Card.Status.ACTIVE
-        )
+        count_slips([slip.pk])
+        activate_card(slip.card, note=slip.number)
         recompute_spend(member)
         apply_tier(member, cause=TierChange.Cause.SLIP_SUBMITTED, slip=slip, user=user)
 
@@ -242,14 +275,27 @@ def cancel_slip(
     """Cancel a submitted slip and reverse exactly what submitting it did."""
     with transaction.atomic():
         member, slip = lock_for_change(slip)
-        if slip.status != PurchaseSlip.Status.SUBMITTED:
-            raise SlipError(
-                _(
-                    "Slip %(slip)s is %(status)s: only a submitted slip "
-                    "can be cancelled."
-                )
-                % {"slip": slip.number, "status": slip.get_status_display()}
+        try:
+            apply_transition(
+                slip,
+                "cancel",
+                user,
+                note=reason,
+                changes={
+                    "cancelled_at": timezone.now(),
+                    "cancel_reason": reason,
+                    "receipt_key": None,
+                },
             )
+        except TransitionError as error:
+            raise rejected(
+                slip,
+                error,
+                _(
+                    "Slip %(slip)s is %(status)s: only a slip that is %(states)s "
+                    "can be cancelled."
+                ),
+            ) from error
 
         earned = list(
             PointsLedgerEntry.objects.filter(
@@ -269,19 +315,7 @@ def cancel_slip(
             for entry in earned
         )
 
-        slip.status = PurchaseSlip.Status.CANCELLED
-        slip.cancelled_at = timezone.now()
-        slip.cancel_reason = reason
-        slip.receipt_key = None
-        slip.save(
-            update_fields=[
-                "status",
-                "cancelled_at",
-                "cancel_reason",
-                "receipt_key",
-                "modified",
-            ]
-        )
+        count_slips([slip.pk], sign=-1)
         recompute_spend(member)
         apply_tier(member, cause=TierChange.Cause.SLIP_CANCELLED, slip=slip, user=user)
 
@@ -290,19 +324,44 @@ def cancel_slip(
 
 
 def amend_slip(slip: PurchaseSlip, user: Actor = None) -> PurchaseSlip:
-    """Copy a cancelled slip into a new draft that can be corrected and submitted."""
-    slip = PurchaseSlip.objects.get(pk=slip.pk)
-    if slip.status != PurchaseSlip.Status.CANCELLED:
-        raise SlipError(
-            _("Slip %(slip)s is not cancelled: cancel it before amending.")
-            % {"slip": slip.number}
-        )
-    if PurchaseSlip.objects.filter(amended_from=slip).exists():
-        raise SlipError(
-            _("Slip %(slip)s has already been amended.") % {"slip": slip.number}
+    """Copy a cancelled slip into a new draft that can be corrected and submitted.
+
+    The cancelled slip keeps its state. The workflow's "amend" action decides
+    who may amend, and its log records who did.
+    """
+    with transaction.atomic():
+        slip = PurchaseSlip.objects.select_for_update().get(pk=slip.pk)
+        try:
+            apply_transition(slip, "amend", user)
+        except TransitionError as error:
+            raise rejected(
+                slip,
+                error,
+                _(
+                    "Slip %(slip)s is %(status)s: only a slip that is %(states)s "
+                    "can be amended; cancel it first."
+                ),
+            ) from error
+        if PurchaseSlip.objects.filter(amended_from=slip).exists():
+            raise SlipError(
+                _("Slip %(slip)s has already been amended.") % {"slip": slip.number}
+            )
+
+        return create_slip(
+            card=slip.card,
+            store=slip.store,
+            receipt_number=slip.receipt_number,
+            lines=copy_lines(slip),
+            purchased_at=slip.purchased_at,
+            clerk=user,
+            source=slip.source,
+            amended_from=slip,
+            custom=slip.custom,
         )
 
-    lines = [
+
+def copy_lines(slip: PurchaseSlip) -> list[LineInput]:
+    return [
         LineInput(
             category=line.category,
             amount=line.amount,
@@ -311,19 +370,29 @@ def amend_slip(slip: PurchaseSlip, user: Actor = None) -> PurchaseSlip:
         )
         for line in slip.lines.select_related("category", "product")
     ]
-    try:
-        return create_slip(
-            card=slip.card,
-            store=slip.store,
-            receipt_number=slip.receipt_number,
-            lines=lines,
-            purchased_at=slip.purchased_at,
-            clerk=user,
-            source=slip.source,
-            amended_from=slip,
-            custom=slip.custom,
-        )
-    except IntegrityError:
-        raise SlipError(
-            _("Slip %(slip)s has already been amended.") % {"slip": slip.number}
-        ) from None
+
+
+# The functions that desk buttons and the API call for each workflow action.
+
+
+def take_submit(
+    slip: PurchaseSlip, user: Actor, data: Mapping[str, Any]
+) -> PurchaseSlip:
+    return submit_slip(slip, user)
+
+
+def take_cancel(
+    slip: PurchaseSlip, user: Actor, data: Mapping[str, Any]
+) -> PurchaseSlip:
+    return cancel_slip(slip, user, data.get("reason", ""))
+
+
+def take_amend(
+    slip: PurchaseSlip, user: Actor, data: Mapping[str, Any]
+) -> PurchaseSlip:
+    return amend_slip(slip, user)
+
+
+register_action(PurchaseSlip, "submit", take_submit)
+register_action(PurchaseSlip, "cancel", take_cancel)
+register_action(PurchaseSlip, "amend", take_amend)
