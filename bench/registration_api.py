@@ -3,7 +3,10 @@
 Creates an open first-come trip with 200 seats and 1,000 eligible
 households, starts gunicorn on 127.0.0.1, and lets 8 client processes
 register every household once. Checks that exactly 200 are confirmed and
-800 waitlisted, and prints the throughput and latency.
+800 waitlisted, and prints the throughput and latency. The same server
+first takes as many posts to the bare one-row endpoint of slip_api.py, and
+the ratio of the two rates shows the cost of registering on this machine
+at this moment.
 
     LQ_SITE=bench DATABASE_URL=mysql://root@127.0.0.1:3306/lq_crm_bench \\
         python bench/registration_api.py [--households 1000] [--seats 200]
@@ -28,6 +31,7 @@ from bench.common import (
     setup_django,
     start_gunicorn,
 )
+from bench.slip_api import measure
 
 TARGET_RATE = 150
 TARGET_P99_MS = 250
@@ -37,6 +41,7 @@ def prepare(households: int, seats: int) -> tuple[str, int]:
     """Create the households, a fresh trip and a clerk's token."""
     from django.contrib.auth.models import User
     from django.core.management import call_command
+    from django.db import connection
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
 
@@ -76,6 +81,11 @@ def prepare(households: int, seats: int) -> tuple[str, int]:
     user, _created = User.objects.get_or_create(username="bench-office")
     user.groups.add(Role.objects.get(code="service_centre").group)
     token, _created = Token.objects.get_or_create(user=user)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_bare_row (id BIGINT AUTO_INCREMENT "
+            "PRIMARY KEY, receipt VARCHAR(64) NOT NULL, amount DECIMAL(12,2))"
+        )
     return token.key, event.pk
 
 
@@ -111,6 +121,7 @@ def main() -> None:
     ]
     server = start_gunicorn(arguments.workers)
     try:
+        bare = measure("/bench/bare/", token, arguments.households, arguments.clients)
         started = time.perf_counter()
         with multiprocessing.Pool(arguments.clients) as pool:
             results = [row for rows in pool.map(client_run, shares) for row in rows]
@@ -119,7 +130,7 @@ def main() -> None:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
 
-    report(arguments, event_id, results, elapsed)
+    report(arguments, event_id, results, elapsed, bare)
 
 
 def report(
@@ -127,6 +138,7 @@ def report(
     event_id: int,
     results: list[tuple[int, float, str]],
     elapsed: float,
+    bare: dict[str, float],
 ) -> None:
     from lq_crm.doctype.event.models import Departure, Registration
 
@@ -157,6 +169,11 @@ def report(
     print(f"  rate               : {rate:.1f}/s  target >= {TARGET_RATE}")
     print(f"  median latency     : {median(latencies) * 1000:.1f} ms")
     print(f"  p99 latency        : {p99:.1f} ms  target < {TARGET_P99_MS}")
+    print(
+        f"  bare one-row insert: {bare['rate']:.1f}/s, median "
+        f"{bare['median_ms']:.1f} ms, p99 {bare['p99_ms']:.1f} ms"
+    )
+    print(f"  ratio to bare      : {rate / bare['rate']:.2f}")
     if not exact:
         sys.exit("Allocation was not exact: seats were over- or under-filled.")
 

@@ -17,7 +17,6 @@ from lq_crm.doctype.event.eligibility import RegistrationError
 from lq_crm.doctype.event.models import Departure, Event, Registration
 from lq_crm.doctype.member.models import HouseholdPerson
 from lq_crm.doctype.region.models import Region
-from lq_crm.doctype.tier.models import Tier
 from lq_crm.notify.models import Notification
 from lq_crm.workflow.models import TransitionLog
 
@@ -104,6 +103,19 @@ def test_household_registers_once_per_event(jinan: Region) -> None:
     assert first.number in str(caught.value)
 
 
+def test_registered_household_short_seats_told_registered(jinan: Region) -> None:
+    event = make_event(capacity=3, household_seat_limit=3)
+    _member, card = make_household(jinan)
+    first = register(event, card, persons(2))
+
+    with pytest.raises(RegistrationError) as caught:
+        register(event, card, persons(2))
+
+    assert "already registered" in str(caught.value)
+    assert first.number in str(caught.value)
+    assert departure_of(event).seats_taken == 2
+
+
 def test_household_may_register_again_after_cancelling(
     jinan: Region, head_office_admin: User
 ) -> None:
@@ -165,22 +177,6 @@ def test_draft_event_is_rejected(jinan: Region) -> None:
 
     with pytest.raises(RegistrationError):
         register_household(event, jinan)
-
-
-def test_fee_due_uses_tier_share(jinan: Region) -> None:
-    event = make_event(fee_per_person=Decimal("80.00"), fee_shares={"vip": "0.5"})
-    member, card = make_household(jinan)
-    spend(card, "600.00")
-    assert (
-        Tier.objects.get(pk=member.__class__.objects.get(pk=member.pk).tier_id).code
-        == "vip"
-    )
-
-    registration = register(event, card, persons(2))
-    ordinary = register_household(event, jinan, seats=2)
-
-    assert registration.fee_due == Decimal("80.00")
-    assert ordinary.fee_due == Decimal("160.00")
 
 
 def test_cancel_confirmed_promotes_first_waiting(
@@ -310,3 +306,59 @@ def test_each_outcome_queues_one_message(
     }
     waitlisted = Notification.objects.get(key=f"registration-waitlisted:{waiting.pk}")
     assert "候补名单第1位" in waitlisted.body
+
+
+def transition_actions(registration: Registration) -> list[str]:
+    return list(
+        TransitionLog.objects.filter(document_id=str(registration.pk))
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+
+
+def notification_keys(registration: Registration) -> set[str]:
+    return set(
+        Notification.objects.filter(key__endswith=f":{registration.pk}").values_list(
+            "key", flat=True
+        )
+    )
+
+
+def test_stale_room_guess_ends_waitlisted(jinan: Region) -> None:
+    event = make_event(capacity=1)
+    register_household(event, jinan)
+    stale = Departure.objects.get(event=event)
+    stale.seats_taken = 0
+
+    registration = register_household(event, jinan, departure=stale)
+
+    registration.refresh_from_db()
+    assert registration.status == Status.WAITLISTED
+    assert registration.waitlist_position == 1
+    assert registration.departure_id == stale.pk
+    assert transition_actions(registration) == ["waitlist"]
+    assert notification_keys(registration) == {
+        f"registration-waitlisted:{registration.pk}"
+    }
+    assert departure_of(event).seats_taken == 1
+
+
+def test_stale_full_guess_ends_confirmed(
+    jinan: Region, head_office_admin: User
+) -> None:
+    event = make_event(capacity=1)
+    first = register_household(event, jinan)
+    stale = Departure.objects.get(event=event)
+    cancel_registration(first, head_office_admin)
+
+    registration = register_household(event, jinan, departure=stale)
+
+    registration.refresh_from_db()
+    assert stale.seats_left == 0
+    assert registration.status == Status.CONFIRMED
+    assert registration.waitlist_position is None
+    assert transition_actions(registration) == ["confirm"]
+    assert notification_keys(registration) == {
+        f"registration-confirmed:{registration.pk}"
+    }
+    assert departure_of(event).seats_taken == 1

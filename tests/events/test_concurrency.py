@@ -170,3 +170,76 @@ def test_parallel_cancellations_promote_within_capacity(
     assert Registration.objects.filter(
         pk__in=to_cancel, status=Status.CANCELLED
     ).count() == len(to_cancel)
+
+
+def test_parallel_waitlist_follows_seat_decisions(jinan: Region) -> None:
+    event = make_event(capacity=3)
+    [departure] = ensure_default_departure(event)
+    cards = [make_household(jinan, f"住户{n}")[1].pk for n in range(32)]
+
+    _results, errors = run_in_processes(
+        register_card(event.pk, 1), split(cards, PROCESSES)
+    )
+
+    assert errors == []
+    waiting = Registration.objects.filter(
+        departure=departure, status=Status.WAITLISTED
+    ).order_by("waitlist_position")
+    positions = [row.waitlist_position for row in waiting]
+    assert positions == list(range(1, 30))
+    # The seat decision and the save that stores its outcome both happen
+    # while the departure is locked, so ``modified`` orders the decisions.
+    decided_at = [row.modified for row in waiting]
+    assert decided_at == sorted(decided_at)
+    confirmed_at = Registration.objects.filter(
+        departure=departure, status=Status.CONFIRMED
+    ).values_list("modified", flat=True)
+    assert max(confirmed_at) <= decided_at[0]
+
+
+def test_parallel_double_submit_registers_once(jinan: Region) -> None:
+    event = make_event(capacity=5)
+    ensure_default_departure(event)
+    card_id = make_household(jinan, "王建国")[1].pk
+    event_id = event.pk
+
+    def submit(_copy: int) -> int:
+        from lq_crm.doctype.event.models import Event
+
+        registration = register(
+            Event.objects.get(pk=event_id),
+            Card.objects.get(pk=card_id),
+            persons(2),
+            submission_key="form-1",
+        )
+        return registration.pk
+
+    results, errors = run_in_processes(submit, [[copy] for copy in range(4)])
+
+    assert errors == []
+    assert len(set(results)) == 1
+    assert Registration.objects.filter(event=event).count() == 1
+    assert Departure.objects.get(event=event).seats_taken == 2
+
+
+def test_parallel_first_registrations_share_departure(jinan: Region) -> None:
+    event = make_event(capacity=4)
+    cards = [make_household(jinan, f"住户{n}")[1].pk for n in range(8)]
+    event_id = event.pk
+
+    def work(card_id: int) -> int:
+        from lq_crm.doctype.event.models import Event
+
+        # The API reads the event with its departures prefetched, so every
+        # process starts from an empty list of departures.
+        prefetched = Event.objects.prefetch_related("departures").get(pk=event_id)
+        card = Card.objects.get(pk=card_id)
+        return register(prefetched, card, persons(1), waitlist_rest=True).pk
+
+    _results, errors = run_in_processes(work, split(cards, PROCESSES))
+
+    assert errors == []
+    [departure] = Departure.objects.filter(event=event)
+    assert departure.capacity == 4
+    assert departure.seats_taken == 4
+    assert Registration.objects.filter(status=Status.WAITLISTED).count() == 4

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -15,6 +16,7 @@ from openpyxl import load_workbook
 from lq_crm.doctype.event.lottery import draw
 from lq_crm.doctype.event.models import Event, Registration
 from lq_crm.doctype.region.models import Region
+from lq_crm.doctype.tier.models import Tier
 from tests.conftest import make_user
 
 from .builders import make_event, register_household
@@ -213,13 +215,18 @@ def test_event_added_in_desk_gets_departure(head_office: User) -> None:
         "capacity": "30",
         "household_seat_limit": "2",
         "allocation_mode": "first_come",
-        "fee_per_person": "0.00",
-        "fee_shares": "{}",
+        "fee_per_person": "80.00",
         "spend_basis": "qualifying",
         "min_spend_new": "0.00",
         "min_spend_returning": "0.00",
         "departures-TOTAL_FORMS": "0",
         "departures-INITIAL_FORMS": "0",
+        "fee_shares-TOTAL_FORMS": "2",
+        "fee_shares-INITIAL_FORMS": "0",
+        "fee_shares-0-tier": str(Tier.objects.get(code="vip").pk),
+        "fee_shares-0-percent": "50",
+        "fee_shares-1-tier": str(Tier.objects.get(code="health_star").pk),
+        "fee_shares-1-percent": "0",
         "draws-TOTAL_FORMS": "0",
         "draws-INITIAL_FORMS": "0",
     }
@@ -238,3 +245,5 @@ def test_event_added_in_desk_gets_departure(head_office: User) -> None:
     assert response.status_code == 302, errors
     event = Event.objects.get(title="健康讲座")
     assert [d.capacity for d in event.departures.all()] == [30]
+    shares = {share.tier.code: share.percent for share in event.fee_shares.all()}
+    assert shares == {"vip": Decimal("50.00"), "health_star": Decimal("0.00")}

@@ -4,7 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from lq_crm.doctype.event.models import Departure, Event
+from lq_crm.doctype.event.models import Departure, Event, EventFeeShare
+from lq_crm.doctype.tier.models import Tier
 
 from .builders import make_event
 
@@ -17,21 +18,33 @@ def test_registration_number_has_trg_prefix() -> None:
     assert Registration.number_prefix == "TRG"
 
 
-def test_fee_shares_reject_share_above_one() -> None:
-    event = make_event(fee_shares={"vip": "1.5"})
+def test_fee_share_rejects_percent_above_hundred() -> None:
+    share = EventFeeShare(
+        event=make_event(), tier=Tier.objects.get(code="vip"), percent=Decimal("150")
+    )
 
     with pytest.raises(ValidationError) as caught:
-        event.clean()
+        share.full_clean()
 
-    assert "fee_shares" in caught.value.message_dict
+    assert "percent" in caught.value.message_dict
 
 
-def test_fee_share_defaults_to_whole_fee() -> None:
-    event = make_event(fee_shares={"vip": "0.5"})
+def test_database_rejects_negative_fee_share() -> None:
+    event = make_event()
 
-    assert event.fee_share("vip") == Decimal("0.5")
-    assert event.fee_share("ordinary") == Decimal(1)
-    assert event.fee_share(None) == Decimal(1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EventFeeShare.objects.create(
+            event=event, tier=Tier.objects.get(code="vip"), percent=Decimal("-1")
+        )
+
+
+def test_one_fee_share_per_tier() -> None:
+    event = make_event()
+    vip = Tier.objects.get(code="vip")
+    EventFeeShare.objects.create(event=event, tier=vip, percent=Decimal("50"))
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EventFeeShare.objects.create(event=event, tier=vip, percent=Decimal("40"))
 
 
 def test_database_rejects_seats_over_capacity() -> None:

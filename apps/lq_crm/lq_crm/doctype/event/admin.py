@@ -1,8 +1,9 @@
 """Desk pages for events, their departures and trip registrations.
 
-Registrations are made through the services (API and portal), so the desk
-shows them read-only and changes their status with actions that call the
-services: cancel, check in, mark no-shows and draw the lottery.
+Registrations are made through the allocation service, from the API, the
+portal or the desk's add form (desk.py). The desk shows them read-only and
+changes their status with actions that call the services: cancel, check in,
+mark no-shows and draw the lottery.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -23,7 +25,7 @@ from unfold.decorators import action
 from unfold.forms import BaseDialogForm
 
 from lq_crm.access.scope import allowed_city_ids
-from lq_crm.core.admin import CityScopedAdminMixin, DocumentAdmin
+from lq_crm.core.admin import CityScopedAdminMixin, DocumentAdmin, WorkflowAdminMixin
 from lq_crm.core.scoping import visible_to
 from lq_crm.doctype.event.allocation import (
     cancel_registration,
@@ -34,12 +36,14 @@ from lq_crm.doctype.event.attendance import (
     check_in_registration,
     mark_no_shows,
 )
+from lq_crm.doctype.event.desk import registration_add_view
 from lq_crm.doctype.event.eligibility import RegistrationError
 from lq_crm.doctype.event.export import roster_response
 from lq_crm.doctype.event.lottery import draw
 from lq_crm.doctype.event.models import (
     Departure,
     Event,
+    EventFeeShare,
     LotteryDraw,
     Registration,
     RegistrationPerson,
@@ -68,6 +72,31 @@ class LotteryDrawInline(CityScopedAdminMixin, TabularInline):
         return False
 
 
+class EventFeeShareInline(TabularInline):
+    """Fee shares by tier, with the permissions of the event they belong to."""
+
+    model = EventFeeShare
+    fields = ["tier", "percent"]
+    extra = 0
+    verbose_name_plural = gettext_lazy(
+        "fee shares by tier (a tier not listed pays the whole fee)"
+    )
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("event.view_event")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("event.change_event") or (
+            obj is None and request.user.has_perm("event.add_event")
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_add_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_add_permission(request, obj)
+
+
 class CheckInForm(BaseDialogForm):
     card_number = forms.CharField(
         label=gettext_lazy("card number"),
@@ -78,7 +107,7 @@ class CheckInForm(BaseDialogForm):
 
 @admin.register(Event)
 class EventAdmin(CityScopedAdminMixin, DocumentAdmin):
-    inlines = [DepartureInline, LotteryDrawInline]
+    inlines = [DepartureInline, EventFeeShareInline, LotteryDrawInline]
     list_display = [
         "number_display",
         "title",
@@ -120,7 +149,6 @@ class EventAdmin(CityScopedAdminMixin, DocumentAdmin):
                     "household_seat_limit",
                     "allocation_mode",
                     "fee_per_person",
-                    "fee_shares",
                 ]
             },
         ),
@@ -313,9 +341,20 @@ class RegistrationPersonInline(CityScopedAdminMixin, TabularInline):
         return False
 
 
+class RegistrationCancelForm(BaseDialogForm):
+    reason = forms.CharField(
+        label=gettext_lazy("reason"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("Why the registration is cancelled, for the history."),
+    )
+
+
 @admin.register(Registration)
-class RegistrationAdmin(CityScopedAdminMixin, DocumentAdmin):
+class RegistrationAdmin(CityScopedAdminMixin, WorkflowAdminMixin, DocumentAdmin):
     inlines = [RegistrationPersonInline]
+    workflow_action_forms = {"cancel": RegistrationCancelForm}
+    workflow_errors = (RegistrationError,)
     list_display = [
         "number_display",
         "event",
@@ -339,6 +378,8 @@ class RegistrationAdmin(CityScopedAdminMixin, DocumentAdmin):
         "status",
         "waitlist_position",
         "fee_due",
+        "fee_tier",
+        "fee_percent",
         "eligible_spend",
         "spend_since",
         "spend_until",
@@ -350,8 +391,17 @@ class RegistrationAdmin(CityScopedAdminMixin, DocumentAdmin):
     fields = [*readonly_fields, "note"]
     actions = ["cancel_selected", "check_in_selected", "export_roster"]
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    def add_view(
+        self,
+        request: HttpRequest,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponseBase:
+        # Registrations are made through the allocation service, so the add
+        # page is the two-step form of desk.py, not a model form.
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return registration_add_view(self, request)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

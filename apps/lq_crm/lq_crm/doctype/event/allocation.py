@@ -1,16 +1,18 @@
 """Register households for events, hand out seats and run the waiting list.
 
-Lock order: the departure row first, then registration rows. Every change of
-seats happens in a transaction that holds the departure locked, and
-``seats_taken`` itself only moves by a conditional UPDATE, so a departure
-never confirms more seats than its capacity, whatever runs at the same time.
+Lock order: the departure row first, then registration rows, except that
+a new registration locks its own uncommitted row, which no other transaction
+can see, before the departure. ``seats_taken`` only moves by a conditional
+UPDATE, so a departure never confirms more seats than its capacity, whatever
+runs at the same time. A registration reads and checks everything before its
+transaction, and takes the departure's row lock as late as it can (see
+``allocate``).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
@@ -25,6 +27,7 @@ from lq_crm.doctype.event.eligibility import (
     check_eligibility,
     is_eligible,
 )
+from lq_crm.doctype.event.fees import FeeQuote, quote_fee
 from lq_crm.doctype.event.models import (
     Departure,
     Event,
@@ -37,7 +40,6 @@ from lq_crm.doctype.member.models import HouseholdPerson, Member
 
 logger = logging.getLogger(__name__)
 
-CENT = Decimal("0.01")
 # A cancellation re-reads the departure when a lottery draw moved the
 # registration between the read and the lock; more retries mean a bug.
 CANCEL_ATTEMPTS = 3
@@ -109,7 +111,9 @@ def ensure_default_departure(event: Event) -> list[Departure]:
 
     with transaction.atomic():
         Event.objects.select_for_update().get(pk=event.pk)
-        departures = list(event.departures.all())
+        # Read again under the lock, and from the table rather than from
+        # ``event.departures``, which may be an empty prefetched list.
+        departures = list(Departure.objects.filter(event=event))
         if not departures:
             departures = [
                 Departure.objects.create(
@@ -193,14 +197,27 @@ def clean_persons(
     return cleaned
 
 
-def fee_for(event: Event, member: Member, seats: int) -> Decimal:
-    tier_code = member.tier.code if member.tier else None
-    fee = event.fee_per_person * seats * event.fee_share(tier_code)
-    return fee.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def find_live_registration(event: Event, member: Member) -> Registration | None:
     return Registration.objects.filter(event=event, member_key=member.pk).first()
+
+
+def find_submission(submission_key: str) -> Registration | None:
+    """Return the registration that a form with this key already made, if any."""
+    if not submission_key:
+        return None
+
+    return Registration.objects.filter(submission_key=submission_key).first()
+
+
+def household_id(card: Card) -> int:
+    """Return the id of the card's household, or raise when the card is unusable."""
+    if card.member_id is None or not card.usable:
+        raise RegistrationError(
+            _("Card %(card)s cannot be used (%(status)s).")
+            % {"card": card.card_number, "status": card.get_status_display()}
+        )
+
+    return card.member_id
 
 
 def register(
@@ -212,52 +229,103 @@ def register(
     user: Actor = None,
     waitlist_rest: bool = False,
     note: str = "",
+    submission_key: str = "",
 ) -> Registration:
     """Register the card's household; confirm or waitlist it at once in first-come.
 
     When fewer seats remain than persons, NotEnoughSeatsError reports how many
     remain, unless ``waitlist_rest`` puts the whole registration on the
     waiting list. Lottery registrations stay "registered" until the draw.
+    A repeated ``submission_key`` returns the registration made the first
+    time instead of an error, so a form submitted twice registers once.
     """
-    check_window(event)
-    if card.member_id is None or not card.usable:
-        raise RegistrationError(
-            _("Card %(card)s cannot be used (%(status)s).")
-            % {"card": card.card_number, "status": card.get_status_display()}
-        )
-    member = Member.objects.select_related("tier", "city").get(pk=card.member_id)
-    persons = clean_persons(event, member, persons)
-    existing = find_live_registration(event, member)
-    if existing is not None:
-        raise already_registered(existing)
-    basis = check_eligibility(member, event)
+    previous = find_submission(submission_key)
+    if previous is not None:
+        return previous
 
-    seats = len(persons)
-    first_come = event.allocation_mode == Event.AllocationMode.FIRST_COME
-    if first_come or departure is not None:
-        departure = choose_departure(event, departure, seats)
+    request = RegistrationRequest(
+        event, card, persons, departure, user, waitlist_rest, note, submission_key
+    )
     try:
-        with transaction.atomic():
-            # Lock the departure before inserting: the insert's foreign key
-            # check takes a shared lock on the departure row, and two inserts
-            # that both upgrade that lock afterwards deadlock each other.
-            if departure is not None:
-                departure = lock_departure(departure.pk)
-            registration = create_registration(
-                event, departure, member, card, persons, basis, user, note
-            )
-            if first_come and departure is not None:
-                registration, cause = allocate(
-                    registration, departure, user, waitlist_rest
-                )
-                notify_registration(registration, cause)
-    except IntegrityError:
-        # Another request registered the household between the check and
-        # the insert: the unique index on (event, member_key) caught it.
-        existing = find_live_registration(event, member)
+        return register_once(request)
+    except RegistrationError:
+        # The same form's first submit may have committed while this one
+        # waited for the departure or the household's unique index.
+        previous = find_submission(submission_key)
+        if previous is None:
+            raise
+        logger.info(
+            "Registration %s returned again for a repeated form submission", previous.pk
+        )
+        return previous
+
+
+@dataclass(frozen=True)
+class RegistrationRequest:
+    """The arguments of one call of ``register``."""
+
+    event: Event
+    card: Card
+    persons: list[PersonInput]
+    departure: Departure | None
+    user: Actor
+    waitlist_rest: bool
+    note: str
+    submission_key: str
+
+
+def register_once(request: RegistrationRequest) -> Registration:
+    """Register, or report that the household is already registered.
+
+    The household's live registration is looked up only after a failure,
+    because the unique index of (event, member_key) rejects the second one
+    anyway, and that message helps the caller more than the failed rule's.
+    """
+    try:
+        return check_and_write(request)
+    except (IntegrityError, RegistrationError):
+        existing = None
+        if request.card.member_id is not None:
+            existing = Registration.objects.filter(
+                event=request.event, member_key=request.card.member_id
+            ).first()
         if existing is None:
             raise
         raise already_registered(existing) from None
+
+
+def check_and_write(request: RegistrationRequest) -> Registration:
+    """Check, then write the registration in one short transaction.
+
+    Every read and check runs before the transaction. A second live
+    registration of the household fails on the unique index of
+    (event, member_key) at the insert, before any seat is taken.
+    """
+    event = request.event
+    check_window(event)
+    member_id = household_id(request.card)
+    member = Member.objects.select_related("tier").get(pk=member_id)
+    persons = clean_persons(event, member, request.persons)
+    basis = check_eligibility(member, event)
+    fee = quote_fee(event, member, len(persons))
+
+    seats = len(persons)
+    first_come = event.allocation_mode == Event.AllocationMode.FIRST_COME
+    departure = request.departure
+    if first_come or departure is not None:
+        departure = choose_departure(event, departure, seats)
+    # A first-come registration is inserted without its departure, and the
+    # departure is set once the seats are decided (see allocate).
+    allocating = first_come and departure is not None
+    draft = new_registration(
+        request, member, None if allocating else departure, persons, basis, fee
+    )
+    with transaction.atomic():
+        registration = save_registration(draft, persons)
+        if departure is not None and allocating:
+            registration = allocate(
+                registration, departure, request.user, request.waitlist_rest
+            )
 
     logger.info(
         "Registration %s for event %s: %s seats, %s",
@@ -276,31 +344,67 @@ def already_registered(existing: Registration) -> RegistrationError:
     )
 
 
-def create_registration(
-    event: Event,
-    departure: Departure | None,
+@dataclass(frozen=True)
+class Seating:
+    """The seat decision for a new registration: confirmed, or its place in line."""
+
+    confirmed: bool
+    waitlist_position: int | None = None
+
+
+def decide_seats(departure: Departure, seats: int, waitlist_rest: bool) -> Seating:
+    """Take the seats if they fit, else return the next waiting list position.
+
+    Call it inside the registration's transaction. ``departure`` may be
+    stale: it only decides whether the conditional UPDATE is worth trying.
+    When the seats do not fit, the row is locked and read again, so the
+    refusal and the position rest on the committed count.
+    """
+    if departure.seats_left >= seats and take_seats(departure.pk, seats):
+        return Seating(confirmed=True)
+
+    locked = lock_departure(departure.pk)
+    if locked.seats_left >= seats and take_seats(locked.pk, seats):
+        return Seating(confirmed=True)
+    if locked.seats_left > 0 and not waitlist_rest:
+        raise NotEnoughSeatsError(locked, locked.seats_left, seats)
+
+    return Seating(confirmed=False, waitlist_position=next_waitlist_position(locked.pk))
+
+
+def new_registration(
+    request: RegistrationRequest,
     member: Member,
-    card: Card,
+    departure: Departure | None,
     persons: list[PersonInput],
     basis: EligibilityBasis,
-    user: Actor,
-    note: str,
+    fee: FeeQuote,
 ) -> Registration:
-    registration = Registration.objects.create(
-        event=event,
+    """Build the unsaved registration in its initial state."""
+    return Registration(
+        event=request.event,
         departure=departure,
         member=member,
         member_key=member.pk,
-        card=card,
+        card=request.card,
         seats=len(persons),
         eligible_spend=basis.spend,
         spend_since=basis.since,
         spend_until=basis.until,
         eligibility_rule=basis.rule[:200],
-        fee_due=fee_for(event, member, len(persons)),
-        owner_id=actor_id(user),
-        note=note,
+        fee_due=fee.total,
+        fee_tier=fee.tier,
+        fee_percent=fee.percent,
+        owner_id=actor_id(request.user),
+        note=request.note,
+        submission_key=request.submission_key or None,
     )
+
+
+def save_registration(
+    registration: Registration, persons: list[PersonInput]
+) -> Registration:
+    registration.save(force_insert=True)
     RegistrationPerson.objects.bulk_create(
         RegistrationPerson(
             registration=registration, person=entry.person, name=entry.name
@@ -311,21 +415,59 @@ def create_registration(
 
 
 def allocate(
-    registration: Registration,
-    departure: Departure,
-    user: Actor,
-    waitlist_rest: bool,
-) -> tuple[Registration, str]:
-    """Confirm a new registration if its seats fit, else waitlist it.
+    registration: Registration, departure: Departure, user: Actor, waitlist_rest: bool
+) -> Registration:
+    """Confirm or waitlist a new first-come registration and notify the household.
 
-    The caller holds ``departure`` locked, as read after taking the lock.
+    The departure row stays locked from the seat decision to the commit.
+    Inserting a row that refers to the departure takes a shared lock on it,
+    and two transactions holding that shared lock that both update the
+    departure deadlock each other. So the caller inserts the registration
+    without its departure, and the workflow transition that ``departure``
+    (read before the transaction) predicts is applied before the lock. A
+    wrong prediction is rolled back to a savepoint and the other transition
+    taken. The confirmation message is queued before the lock as well.
+    Under the lock remain the seat UPDATE or the locked read with the
+    waiting list position, and the departure and position on the
+    registration. A waiting list message contains the position, so its
+    outbox row is written under the lock too.
     """
-    if take_seats(departure.pk, registration.seats):
-        return apply_action(registration, "confirm", user), "confirmed"
+    seats = registration.seats
+    expect_seats = departure.seats_left >= seats
+    # The message needs the departure, which is saved on the row later.
+    registration.departure = departure
+    guess = transaction.savepoint()
+    registration = apply_action(
+        registration, "confirm" if expect_seats else "waitlist", user
+    )
+    if expect_seats:
+        notify_registration(registration, "confirmed")
 
-    if departure.seats_left > 0 and not waitlist_rest:
-        raise NotEnoughSeatsError(departure, departure.seats_left, registration.seats)
-    return waitlist(registration, departure.pk, user), "waitlisted"
+    seating = decide_seats(departure, seats, waitlist_rest)
+    if seating.confirmed == expect_seats:
+        transaction.savepoint_commit(guess)
+    else:
+        # Rolling back the savepoint undoes the guessed transition, its
+        # message with its job hook, and the seat decision too, so the seats
+        # are decided again.
+        transaction.savepoint_rollback(guess)
+        registration.refresh_from_db(fields=["status", "modified"])
+        seating = decide_seats(departure, seats, waitlist_rest)
+        registration = apply_action(
+            registration, "confirm" if seating.confirmed else "waitlist", user
+        )
+
+    registration.waitlist_position = seating.waitlist_position
+    registration.save(update_fields=["departure", "waitlist_position", "modified"])
+    # TODO: a waiting list registration keeps the departure locked through
+    # this outbox row, 11 statements from lock to commit, and most
+    # registrations of a full trip take this path. Shorter needs positions
+    # from a counter and promotion that allows for uncommitted waiting rows.
+    if not (expect_seats and seating.confirmed):
+        notify_registration(
+            registration, "confirmed" if seating.confirmed else "waitlisted"
+        )
+    return registration
 
 
 def apply_action(registration: Registration, action: str, user: Actor) -> Registration:
@@ -334,16 +476,6 @@ def apply_action(registration: Registration, action: str, user: Actor) -> Regist
         return move(registration, action, user)
     except TransitionRejected as error:
         raise RegistrationError(str(error)) from error
-
-
-def waitlist(
-    registration: Registration, departure_id: int, user: Actor
-) -> Registration:
-    """Put a registration at the end of the locked departure's waiting list."""
-    registration = apply_action(registration, "waitlist", user)
-    registration.waitlist_position = next_waitlist_position(departure_id)
-    registration.save(update_fields=["waitlist_position", "modified"])
-    return registration
 
 
 # Cancelling and promoting ------------------------------------------------------

@@ -6,12 +6,12 @@ events and its own city's events, and the registrations of its own households.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -23,22 +23,33 @@ from rest_framework.response import Response
 from lq_crm.core.api import (
     CustomFieldsSerializerMixin,
     NumberField,
+    WorkflowViewSetMixin,
     require_permission,
 )
-from lq_crm.core.scoping import CityScopedViewSetMixin, visible_to
+from lq_crm.core.scoping import CityScopedViewSetMixin
+from lq_crm.core.users import Actor
 from lq_crm.doctype.card.models import Card
-from lq_crm.doctype.card.services import CardError, get_usable_card
+from lq_crm.doctype.card.services import CardError
 from lq_crm.doctype.event import allocation
 from lq_crm.doctype.event.allocation import PersonInput, cancel_registration
 from lq_crm.doctype.event.attendance import check_in, check_in_registration
 from lq_crm.doctype.event.eligibility import RegistrationError
+from lq_crm.doctype.event.lookups import (
+    find_departure,
+    find_event,
+    find_household_card,
+    household_persons,
+)
 from lq_crm.doctype.event.models import (
     Departure,
     Event,
+    EventFeeShare,
     Registration,
     RegistrationPerson,
 )
-from lq_crm.doctype.member.models import HouseholdPerson, Member
+from lq_crm.doctype.member.models import HouseholdPerson
+from lq_crm.doctype.tier.models import Tier
+from lq_crm.workflow.actions import register_action
 
 
 class EventDepartureSerializer(serializers.ModelSerializer):
@@ -49,9 +60,22 @@ class EventDepartureSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "departs_at", "capacity", "seats_taken", "seats_left"]
 
 
+class EventFeeShareSerializer(serializers.ModelSerializer):
+    tier: serializers.SlugRelatedField[Tier] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+
+    class Meta:
+        model = EventFeeShare
+        fields = ["tier", "percent"]
+
+
 class EventSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
     number = NumberField()
     departures = EventDepartureSerializer(many=True, read_only=True)
+    # Percent of the fee per person that each tier pays; a tier not listed
+    # pays the whole fee.
+    fee_shares = EventFeeShareSerializer(many=True, read_only=True)
 
     class Meta:
         model = Event
@@ -118,6 +142,9 @@ class RegistrationSerializer(CustomFieldsSerializerMixin, serializers.ModelSeria
         slug_field="card_number", read_only=True
     )
     persons = RegistrationPersonSerializer(many=True, read_only=True)
+    fee_tier: serializers.SlugRelatedField[Tier] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = Registration
@@ -133,6 +160,8 @@ class RegistrationSerializer(CustomFieldsSerializerMixin, serializers.ModelSeria
             "status",
             "waitlist_position",
             "fee_due",
+            "fee_tier",
+            "fee_percent",
             "eligible_spend",
             "spend_since",
             "spend_until",
@@ -145,13 +174,21 @@ class RegistrationSerializer(CustomFieldsSerializerMixin, serializers.ModelSeria
         read_only_fields = fields
 
 
-class RegistrationCreateSerializer(serializers.Serializer):
-    event = serializers.PrimaryKeyRelatedField(queryset=Event.objects.all())
-    departure = serializers.PrimaryKeyRelatedField(
-        queryset=Departure.objects.all(), required=False, allow_null=True
+class PersonInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=64, required=False, default="")
+    person = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Id of a household person."
     )
+
+
+# The ids are plain integers, looked up once within the user's cities by
+# lookups.py, instead of related fields that would each read the user's
+# cities and the row again.
+class RegistrationCreateSerializer(serializers.Serializer):
+    event = serializers.IntegerField()
+    departure = serializers.IntegerField(required=False, allow_null=True)
     card_number = serializers.CharField(max_length=32)
-    persons = RegistrationPersonSerializer(many=True)
+    persons = PersonInputSerializer(many=True)
     waitlist_rest = serializers.BooleanField(
         default=False,
         help_text="Waitlist the whole registration when fewer seats remain "
@@ -172,11 +209,6 @@ def error_response(error: Exception) -> Response:
     return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
 
 
-def visible_events(request: Request) -> QuerySet[Event]:
-    """Return the user's events: their cities' and the province-wide ones."""
-    return visible_to(Event.objects.prefetch_related("departures"), request.user)
-
-
 class EventViewSet(CityScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Events with their departures and seats; ``?open=true`` lists open ones."""
 
@@ -185,7 +217,7 @@ class EventViewSet(CityScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     search_fields = ["title", "venue"]
     ordering_fields = ["starts_at", "id"]
 
-    queryset = Event.objects.prefetch_related("departures")
+    queryset = Event.objects.prefetch_related("departures", "fee_shares__tier")
 
     @extend_schema(
         request=RegistrationCheckInSerializer, responses=RegistrationSerializer
@@ -221,15 +253,22 @@ class RegistrationFilter(filters.FilterSet):
 
 
 class RegistrationViewSet(
+    WorkflowViewSetMixin,
     CityScopedViewSetMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Trip registrations. Status changes are the cancel and check-in actions."""
+    """Trip registrations, whose status changes through workflow actions.
+
+    ``transition/`` takes any action the user may take; the cancel and
+    check-in routes remain for existing clients.
+    """
 
     serializer_class = RegistrationSerializer
+    workflow_action_serializers = {"cancel": RegistrationCancelSerializer}
+    workflow_errors = (RegistrationError, CardError)
     filterset_class = RegistrationFilter
     ordering_fields = ["created", "waitlist_position", "id"]
 
@@ -254,40 +293,34 @@ class RegistrationViewSet(
         except (RegistrationError, CardError) as error:
             return error_response(error)
 
-        fresh = self.get_queryset().get(pk=registration.pk)
+        # The registration in memory carries what was written, so only its
+        # persons are read back.
         return Response(
-            RegistrationSerializer(fresh).data, status=status.HTTP_201_CREATED
+            RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED
         )
 
     def register_household(
         self, request: Request, data: dict[str, Any]
     ) -> Registration:
         """Register the card's household after checking both are in the user's scope."""
-        event = data["event"]
-        if not visible_events(request).filter(pk=event.pk).exists():
-            raise RegistrationError(
-                _("Event %(event)s was not found.") % {"event": event.pk}
-            )
-
-        card = get_usable_card(data["card_number"])
-        member = card.member
-        own_households = visible_to(Member.objects.all(), request.user)
-        if member is None or not own_households.filter(pk=member.pk).exists():
-            # Respond as for an unknown card, so other cities' cards stay hidden.
-            raise CardError(
-                _("Card %(card)s was not found: check the number on the card.")
-                % {"card": card.card_number}
-            )
-
+        event = find_event(data["event"], request.user)
+        departure = find_departure(event, data.get("departure"))
+        card = find_household_card(data["card_number"], request.user)
+        on_file = household_persons(
+            card.member,
+            [entry["person"] for entry in data["persons"] if entry.get("person")],
+        )
         persons = [
-            PersonInput(name=entry.get("name", ""), person=entry.get("person"))
+            PersonInput(
+                name=entry.get("name", ""), person=on_file.get(entry.get("person"))
+            )
             for entry in data["persons"]
         ]
         return allocation.register(
             event,
             card,
             persons,
-            departure=data.get("departure"),
+            departure=departure,
             user=request.user,
             waitlist_rest=data["waitlist_rest"],
             note=data["note"],
@@ -333,6 +366,24 @@ class RegistrationViewSet(
             "event.checkin_registration",
             lambda registration: check_in_registration(registration, request.user),
         )
+
+
+def take_cancel(
+    registration: Registration, user: Actor, data: Mapping[str, Any]
+) -> Registration:
+    return cancel_registration(registration, user, data.get("reason", ""))
+
+
+def take_attend(
+    registration: Registration, user: Actor, data: Mapping[str, Any]
+) -> Registration:
+    return check_in_registration(registration, user)
+
+
+# The functions that desk buttons and the transition route call. Registered
+# here because the URL configuration imports this module in every web process.
+register_action(Registration, "cancel", take_cancel)
+register_action(Registration, "attend", take_attend)
 
 
 def register(router: Any) -> None:

@@ -134,6 +134,24 @@ def check_tier(member: Member, event: Event) -> None:
         )
 
 
+def spend_rule(member: Member, event: Event) -> tuple[Decimal, str]:
+    """Return the household's minimum spend and the rule's description.
+
+    Trip history is read only when the two minimums differ, because only
+    then does it change the outcome.
+    """
+    if event.min_spend_new == event.min_spend_returning:
+        minimum = event.min_spend_new
+        rule = _("every household: ¥%(minimum)s minimum spend")
+    elif is_returning(member, event):
+        minimum = event.min_spend_returning
+        rule = _("returning trip member: ¥%(minimum)s minimum spend")
+    else:
+        minimum = event.min_spend_new
+        rule = _("new household: ¥%(minimum)s minimum spend")
+    return minimum, rule % {"minimum": minimum}
+
+
 def check_eligibility(member: Member, event: Event) -> EligibilityBasis:
     """Return the basis on which the household may register.
 
@@ -142,14 +160,7 @@ def check_eligibility(member: Member, event: Event) -> EligibilityBasis:
     check_city(member, event)
     check_tier(member, event)
 
-    returning = is_returning(member, event)
-    if returning:
-        minimum = event.min_spend_returning
-        rule = _("returning trip member: ¥%(minimum)s minimum spend")
-    else:
-        minimum = event.min_spend_new
-        rule = _("new household: ¥%(minimum)s minimum spend")
-    rule = rule % {"minimum": minimum}
+    minimum, rule = spend_rule(member, event)
     if minimum <= 0:
         return EligibilityBasis(
             spend=None, since=event.spend_since, until=event.spend_until, rule=rule

@@ -33,6 +33,8 @@ def roster_headers() -> list[str]:
         _("Status"),
         _("Waiting list position"),
         _("Fee due (yuan)"),
+        _("Tier at registration"),
+        _("Fee share, percent"),
         _("Checked in at"),
     ]
 
@@ -54,6 +56,8 @@ def roster_row(registration: Registration, show_phone: bool = False) -> list[obj
         registration.get_status_display(),
         registration.waitlist_position or "",
         registration.fee_due,
+        registration.fee_tier.name if registration.fee_tier else "",
+        registration.fee_percent if registration.fee_percent is not None else "",
         timezone.localtime(checked_in).strftime("%Y-%m-%d %H:%M") if checked_in else "",
     ]
 
@@ -70,7 +74,9 @@ def roster_response(
     """
     show_phone = may_view_personal_data(request.user)
     rows = (
-        registrations.select_related("event", "departure", "member__city", "card")
+        registrations.select_related(
+            "event", "departure", "member__city", "card", "fee_tier"
+        )
         .prefetch_related("persons")
         .order_by("event_id", "departure_id", "status", "waitlist_position", "pk")
     )

@@ -8,12 +8,12 @@ push it past the departure's capacity.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -89,15 +89,8 @@ class Event(Document):
         decimal_places=2,
         default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal("0"))],
-        help_text=_("Yuan each person pays before any tier share."),
-    )
-    fee_shares = models.JSONField(
-        _("fee share by tier"),
-        default=dict,
-        blank=True,
         help_text=_(
-            'Share of the fee that each tier pays, such as {"vip": "0.5"}; '
-            "a tier not listed pays the whole fee."
+            "Yuan each person pays; the fee shares below lower it for some tiers."
         ),
     )
     status = models.CharField(
@@ -185,36 +178,53 @@ class Event(Document):
             and self.spend_until < self.spend_since
         ):
             errors["spend_until"] = _("The spend window cannot end before it starts.")
-        fee_error = fee_shares_error(self.fee_shares)
-        if fee_error:
-            errors["fee_shares"] = fee_error
         if errors:
             raise ValidationError(errors)
 
-    def fee_share(self, tier_code: str | None) -> Decimal:
-        """Return the share of the fee a household of ``tier_code`` pays."""
-        if not tier_code or tier_code not in (self.fee_shares or {}):
-            return Decimal(1)
 
-        return Decimal(str(self.fee_shares[tier_code]))
+class EventFeeShare(models.Model):
+    """The percentage of an event's fee per person that one tier's households pay.
 
+    A tier without a row pays the whole fee, so an event with no rows charges
+    every household ``fee_per_person`` for each person.
+    """
 
-def fee_shares_error(shares: Any) -> str:
-    """Return why ``shares`` is not a {tier_code: share between 0 and 1} map."""
-    if not isinstance(shares, dict):
-        return str(_('Write the shares as an object, such as {"vip": "0.5"}.'))
-    for code, share in shares.items():
-        try:
-            value = Decimal(str(share))
-        except InvalidOperation:
-            value = Decimal(-1)
-        if not value.is_finite() or not Decimal(0) <= value <= Decimal(1):
-            return str(
-                _("Share %(share)r of tier %(tier)s must be between 0 and 1.")
-                % {"share": share, "tier": code}
-            )
+    event = models.ForeignKey(
+        Event,
+        verbose_name=_("event"),
+        on_delete=models.CASCADE,
+        related_name="fee_shares",
+    )
+    tier = models.ForeignKey(
+        "tier.Tier",
+        verbose_name=_("tier"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    percent = models.DecimalField(
+        _("share of the fee, percent"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("100 pays the whole fee, 50 half of it, 0 nothing."),
+    )
 
-    return ""
+    class Meta:
+        verbose_name = _("fee share")
+        verbose_name_plural = _("fee shares")
+        ordering = ["event", "tier__threshold"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "tier"], name="event_fee_share_unique_tier"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(percent__gte=0, percent__lte=100),
+                name="event_fee_share_percent_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tier}: {self.percent}%"
 
 
 class Departure(models.Model):
@@ -387,6 +397,32 @@ class Registration(Document):
         default=Decimal("0.00"),
         editable=False,
         help_text=_("Yuan the household pays for all its persons."),
+    )
+    fee_tier = models.ForeignKey(
+        "tier.Tier",
+        verbose_name=_("tier at registration"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        help_text=_("The household's tier when it registered, which set the fee."),
+    )
+    fee_percent = models.DecimalField(
+        _("fee share, percent"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Share of the fee per person that the tier paid; empty for a free event."
+        ),
+    )
+    # A random key that the desk form sends with its submit button. A second
+    # submit of the same form finds the registration that the first made.
+    submission_key = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
     )
     checked_in_at = models.DateTimeField(
         _("checked in at"), null=True, blank=True, editable=False
