@@ -27,6 +27,7 @@ from lq_crm.duplicates.merging import (
 from lq_crm.duplicates.models import DuplicateCandidate, Merge
 from lq_crm.duplicates.services import record_candidates
 from lq_crm.notify.models import Notification
+from lq_crm.reports.aggregates import check_aggregates
 from tests.events.builders import departure_of, make_event, persons
 from tests.factories import (
     CardFactory,
@@ -366,3 +367,18 @@ def test_undo_notes_rows_changed_since(
     assert any("deleted after the merge" in note for note in merge.undo_notes)
     assert any("changed after the merge" in note for note in merge.undo_notes)
     assert Card.objects.get(pk=pair[1].pk).member == merged
+
+
+def test_report_aggregates_follow_merge_and_undo(
+    pair: tuple[Card, Card], head_office_admin: User
+) -> None:
+    survivor, merged = pair[0].member, pair[1].member
+    assert not any(check_aggregates().values())
+
+    merge = merge_members(survivor, merged, user=head_office_admin)
+    after_merge = check_aggregates()
+    undo_merge(merge, user=head_office_admin)
+    after_undo = check_aggregates()
+
+    assert not any(after_merge.values()), after_merge
+    assert not any(after_undo.values()), after_undo

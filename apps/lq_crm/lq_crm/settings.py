@@ -286,6 +286,34 @@ def desk_link(title: StrOrPromise, icon: str, app_label: str, model: str) -> dic
     return {"title": title, "icon": icon, "link": link, "permission": permission}
 
 
+def page_link(title: StrOrPromise, icon: str, url_name: str, *permissions: str) -> dict:
+    """Link a desk page that is not a model list, for users with ``permissions``."""
+
+    def permission(request: HttpRequest) -> bool:
+        return request.user.has_perms(permissions)
+
+    return {
+        "title": title,
+        "icon": icon,
+        "link": reverse_lazy(url_name),
+        "permission": permission,
+    }
+
+
+def report_link(title: StrOrPromise, icon: str, page: str = "") -> dict:
+    """Link a head office report page, for users who may read reports."""
+    if page:
+        link = reverse_lazy("reports:page", args=[page])
+    else:
+        link = reverse_lazy("reports:dashboard")
+    return {
+        "title": title,
+        "icon": icon,
+        "link": link,
+        "permission": "lq_crm.reports.views.show_in_sidebar",
+    }
+
+
 UNFOLD = {
     "SITE_TITLE": _("LQ CRM"),
     "SITE_HEADER": _("Longliqi Health Family Club"),
@@ -300,6 +328,13 @@ UNFOLD = {
                 "title": _("Members"),
                 "separator": True,
                 "items": [
+                    page_link(
+                        _("Key paper forms"),
+                        "edit_note",
+                        "keying:paper-form",
+                        "member.add_member",
+                        "slip.add_purchaseslip",
+                    ),
                     desk_link(_("Member households"), "groups", "member", "member"),
                     desk_link(_("Cards"), "credit_card", "card", "card"),
                     desk_link(_("Card batches"), "inventory_2", "card", "cardbatch"),
@@ -310,6 +345,29 @@ UNFOLD = {
                         _("Points ledger"), "toll", "points", "pointsledgerentry"
                     ),
                     desk_link(_("Tier changes"), "trending_up", "tier", "tierchange"),
+                    page_link(
+                        _("Duplicate review"),
+                        "join_inner",
+                        "duplicates:queue",
+                        "duplicates.view_duplicatecandidate",
+                    ),
+                ],
+            },
+            {
+                "title": _("Analysis"),
+                "separator": True,
+                "collapsible": True,
+                "items": [
+                    report_link(_("Dashboard"), "monitoring"),
+                    report_link(_("Households and cards"), "group_add", "signups"),
+                    report_link(_("Spend and slips"), "payments", "sales"),
+                    report_link(_("Tiers"), "workspace_premium", "tiers"),
+                    report_link(_("Cross purchases"), "join_inner", "cross"),
+                    report_link(
+                        _("Segments and drifting away"), "donut_small", "segments"
+                    ),
+                    report_link(_("Event attendance"), "event_available", "events"),
+                    report_link(_("Activity effectiveness"), "campaign", "activities"),
                 ],
             },
             {
@@ -379,6 +437,12 @@ UNFOLD = {
                     desk_link(_("Workflows"), "account_tree", "workflow", "workflow"),
                     desk_link(
                         _("Workflow log"), "history", "workflow", "transitionlog"
+                    ),
+                    page_link(
+                        _("Import a file"),
+                        "upload",
+                        "admin:imports_importrecord_upload",
+                        "imports.view_importrecord",
                     ),
                     desk_link(
                         _("Import records"), "upload_file", "imports", "importrecord"

@@ -13,7 +13,9 @@ from __future__ import annotations
 import logging
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +32,7 @@ from lq_crm.duplicates.fields import fill_blanks, restore_filled, snapshot
 from lq_crm.duplicates.models import DuplicateCandidate, Merge, MovedRow
 from lq_crm.duplicates.moves import Relation, member_relations, move_back, move_relation
 from lq_crm.duplicates.services import record_candidates
+from lq_crm.reports.aggregates import count_slips
 
 logger = logging.getLogger(__name__)
 
@@ -218,7 +221,10 @@ def merge_locked(survivor_id: int, merged_id: int, user: Actor) -> Merge:
 
     # 1. Registrations of the same event, 2. every row, 3. the two rows.
     collapsed, stay, notes = collapse_registrations(survivor, merged, user, reason)
+    submitted = submitted_slip_ids(PurchaseSlip.objects.filter(member=merged))
+    count_slips(submitted, sign=-1)
     notes += move_all_rows(merge, survivor, stay, user, reason)
+    count_slips(submitted)
 
     filled = fill_blanks(survivor, merged)
     remember_user(survivor, user, reason)
@@ -242,6 +248,13 @@ def merge_locked(survivor_id: int, merged_id: int, user: Actor) -> Merge:
     # other look-alikes may match the survivor now.
     record_candidates([survivor.pk])
     return merge
+
+
+def submitted_slip_ids(slips: QuerySet[PurchaseSlip]) -> list[int]:
+    """Return the submitted slips among ``slips``: those the reports count."""
+    return list(
+        slips.filter(status=PurchaseSlip.Status.SUBMITTED).values_list("pk", flat=True)
+    )
 
 
 def undo_merge(merge: Merge, *, user: Actor = None) -> Merge:
@@ -278,7 +291,15 @@ def undo_locked(merge_id: int, user: Actor) -> Merge:
         )
 
     reason = _("Undo of merge %(merge)s") % {"merge": merge.number}
+    slips = PurchaseSlip.objects.filter(
+        pk__in=merge.rows.filter(
+            content_type=ContentType.objects.get_for_model(PurchaseSlip)
+        ).values("object_id")
+    )
+    submitted = submitted_slip_ids(slips)
+    count_slips(submitted, sign=-1)
     notes = move_back(merge, user, reason)
+    count_slips(submitted)
     notes += late_slip_notes(merge)
     restored, field_notes = restore_filled(survivor, merge.filled_fields)
     notes += field_notes

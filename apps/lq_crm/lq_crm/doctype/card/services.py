@@ -98,7 +98,7 @@ def get_usable_card(card_number: str, user: Any = None) -> Card:
     a regional office records purchases for its own households, and another
     city's card reads as not found, so its existence is not disclosed.
     """
-    cards = Card.objects.select_related("member", "replaced_by")
+    cards: QuerySet[Card] = Card.objects.select_related("member", "replaced_by")
     if user is not None:
         cards = visible_to(cards, user)
     card = find_card(card_number, cards)
@@ -326,11 +326,22 @@ def activate_card(card: Card, note: str = "") -> None:
     Submitting a card's first slip and unblocking a card that has submitted
     slips call this. A card in any other status is left as it is.
     """
+    # Most cards are active already, so the row is locked only when the
+    # status as read allows the action. NOTE: a card that another request
+    # moves back to issued between that read and this commit stays issued
+    # until its next slip.
+    if not may_activate(card):
+        return
+
     card = lock_card(card)
-    if not any(t.action == "activate" for t in available_actions(card, None)):
+    if not may_activate(card):
         return
 
     apply_transition(card, "activate", None, note=note)
+
+
+def may_activate(card: Card) -> bool:
+    return any(t.action == "activate" for t in available_actions(card, None))
 
 
 def check_admission(
