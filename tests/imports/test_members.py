@@ -16,6 +16,8 @@ from lq_crm.doctype.card.models import Card
 from lq_crm.doctype.member.models import Member
 from lq_crm.duplicates.models import DuplicateCandidate
 from lq_crm.imports.models import ImportRecord
+from lq_crm.reports.aggregates import check_aggregates
+from lq_crm.reports.models import SignupMonth
 from tests.customize.conftest import define_source_field
 from tests.factories import CardFactory, MemberFactory, StoreFactory, card_number_for
 from tests.imports.conftest import FORMATS
@@ -165,6 +167,28 @@ def test_reimport_changes_nothing(table: WriteTable) -> None:
     assert "0 created, 0 updated, 2 unchanged, 0 failed" in output
     assert list(Member.objects.values_list("pk", "modified").order_by("pk")) == before
     assert Member.history.count() == history
+
+
+def test_created_history_and_report_counts(table: WriteTable) -> None:
+    path = table(
+        [
+            HEADER,
+            ["赵小红", "13912340031", "女", "济南市历下区", "", "1985", ""],
+            ["钱大伟", "13912340032", "男", "", "青岛", "", ""],
+        ],
+    )
+
+    import_members(path)
+
+    members = list(Member.objects.order_by("pk"))
+    history = list(Member.history.order_by("id"))
+    assert [row.id for row in history] == [member.pk for member in members]
+    assert [row.name for row in history] == ["赵小红", "钱大伟"]
+    assert {row.history_type for row in history} == {"+"}
+    assert all(row.history_change_reason.startswith("Import") for row in history)
+    assert sum(SignupMonth.objects.values_list("households", flat=True)) == 2
+    mismatches = check_aggregates()
+    assert mismatches == dict.fromkeys(mismatches, 0)
 
 
 def test_update_matches_phone_and_name(table: WriteTable) -> None:

@@ -21,6 +21,8 @@ ADDRESS_KEY_LENGTH = 120
 ADDRESS_PREFIXES = ("山东省", "山东")
 
 
+# Every household read into a block has its name cleaned, and names repeat.
+@lru_cache(maxsize=65536)
 def clean_name(name: str) -> str:
     """Fold full-width forms by NFKC, drop every space and lower Latin letters."""
     folded = unicodedata.normalize("NFKC", name or "")

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Collection
 from datetime import date
+from functools import lru_cache
 
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -54,6 +55,9 @@ def fold_width(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+# Cities, genders, occupations and stores repeat from row to row, so the
+# cleaned form of recent cells is kept.
+@lru_cache(maxsize=4096)
 def clean_text(text: str) -> str:
     """Fold the width, trim the ends and collapse runs of inner spaces to one."""
     return WHITESPACE.sub(" ", fold_width(text)).strip()
@@ -186,6 +190,7 @@ def lost_leading_zeros(digits: str, lengths: Collection[int]) -> bool:
     return False
 
 
+@lru_cache(maxsize=256)
 def clean_gender(text: str) -> str:
     """Return a Gender value from 男/女/male/female/M/F, or raise CleaningError."""
     word = clean_text(text).lower()

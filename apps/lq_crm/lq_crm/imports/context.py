@@ -8,9 +8,11 @@ same few hundred of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lq_crm.access.scope import allowed_city_ids
@@ -30,9 +32,13 @@ class ImportContext:
     change_reason: str = "Imported from a file"
     file_name: str = ""
     city_ids: set[int] | None = field(init=False)
+    # The date in Asia/Shanghai when the import started, which birth years
+    # and ages are checked against, read once instead of once per row.
+    today: date = field(init=False)
 
     def __post_init__(self) -> None:
         self.city_ids = allowed_city_ids(self.user) if self.user is not None else None
+        self.today = timezone.localdate()
 
     @property
     def user_id(self) -> int | None:

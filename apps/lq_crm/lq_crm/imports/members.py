@@ -10,10 +10,11 @@ A card number of a card in stock issues that card to the household.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import CharField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,6 +43,7 @@ from lq_crm.imports.cleaning import (
 from lq_crm.imports.columns import Column
 from lq_crm.imports.engine import CREATE, UNCHANGED, UPDATE, Importer, Pending
 from lq_crm.imports.source import SourceRow
+from lq_crm.reports.aggregates import count_signups
 
 MEMBER_COLUMNS = (
     Column(
@@ -71,6 +73,11 @@ MEMBER_COLUMNS = (
 )
 
 COLUMN_LABELS = {column.key: column.label for column in MEMBER_COLUMNS}
+# Free-text columns and the max_length of their model fields.
+TEXT_LIMITS = {
+    key: int(cast(CharField, Member._meta.get_field(key)).max_length or 0)
+    for key in ("address", "occupation")
+}
 
 # Model fields a row may set, compared with the household on file.
 MEMBER_FIELDS = (
@@ -115,15 +122,13 @@ class MemberImporter(Importer):
 
         if gender := self.value(row, "gender").strip():
             values["gender"] = clean_gender(gender)
-        for key in ("address", "occupation"):
+        for key, limit in TEXT_LIMITS.items():
             if text := clean_text(self.value(row, key)):
-                field = Member._meta.get_field(key)
-                limit = getattr(field, "max_length", None) or len(text)
                 values[key] = check_length(text, limit, COLUMN_LABELS[key])
         if year := self.value(row, "birth_year").strip():
-            values["birth_year"] = clean_birth_year(year)
+            values["birth_year"] = clean_birth_year(year, self.context.today)
         elif age := self.value(row, "age").strip():
-            values["birth_year"] = birth_year_from_age(age)
+            values["birth_year"] = birth_year_from_age(age, self.context.today)
         if email := clean_text(self.value(row, "email")):
             try:
                 validate_email(email)
@@ -323,9 +328,15 @@ class MemberImporter(Importer):
         tier = tier_for_spend(
             Member._meta.get_field("qualifying_spend").get_default(), self.context.tiers
         )
+        # One timestamp and date per chunk: the defaults would read the clock
+        # once per row.
+        created = timezone.now()
+        joined_on = timezone.localdate(created)
         rows_values = [
             {
                 **row.data.values,
+                "created": created,
+                "joined_on": joined_on,
                 "custom": row.data.custom,
                 "tier_id": tier.pk,
                 "owner_id": self.context.user_id,
@@ -344,12 +355,16 @@ class MemberImporter(Importer):
             refresh_keys(member, self.context.cities[member.city_id].name)
             row.target = member
         insert_rows(members)
+        ids = [member.pk for member in members]
         copy_history(
             Member,
-            [member.pk for member in members],
+            ids,
             user=self.context.user,
             change_reason=self.context.change_reason,
         )
+        # The report aggregates count a household created through the ORM in
+        # a post-save signal, which a bulk insert does not send.
+        count_signups(ids)
         return members
 
     def update_member(self, row: Pending) -> None:
