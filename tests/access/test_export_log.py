@@ -84,7 +84,7 @@ def test_card_batch_export_through_the_api_is_recorded(
     assert (record.user, record.source, record.rows) == (jinan_office, "card.card", 4)
 
 
-def test_a_list_view_without_export_leaves_no_record(
+def test_list_view_without_export_leaves_no_record(
     world: World, jinan_office: User
 ) -> None:
     client_for(jinan_office).get("/desk/member/member/")

@@ -8,6 +8,8 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import load_workbook
@@ -15,9 +17,12 @@ from openpyxl import load_workbook
 from lq_crm.doctype.card.models import Card
 from lq_crm.doctype.member.models import Member
 from lq_crm.duplicates.models import DuplicateCandidate
+from lq_crm.imports.jobs import start_import
 from lq_crm.imports.models import ImportRecord
+from lq_crm.imports.services import create_upload, preview_import
 from lq_crm.reports.aggregates import check_aggregates
 from lq_crm.reports.models import SignupMonth
+from lq_crm.workflow.models import TransitionLog
 from tests.customize.conftest import define_source_field
 from tests.factories import CardFactory, MemberFactory, StoreFactory, card_number_for
 from tests.imports.conftest import FORMATS
@@ -382,3 +387,53 @@ def test_unknown_encoding_rejected(tmp_path: Path) -> None:
         import_members(path)
 
     assert ImportRecord.objects.count() == 0
+
+
+def upload_as(path: Path, user: User) -> ImportRecord:
+    content = SimpleUploadedFile(path.name, path.read_bytes())
+    record = create_upload(content, ImportRecord.Kind.MEMBERS, user)
+    preview_import(record)
+    # A small file is imported in this process as soon as it is confirmed.
+    start_import(record)
+    record.refresh_from_db()
+    return record
+
+
+def test_card_issue_goes_through_the_workflow(
+    table: WriteTable, head_office_admin: User
+) -> None:
+    card = CardFactory(member=None, status=Card.Status.IN_STOCK, issued_at=None)
+    path = table(
+        [
+            ["姓名", "电话", "卡号", "城市"],
+            ["陈静", "13912340017", card.card_number, "济南"],
+        ]
+    )
+
+    record = upload_as(path, head_office_admin)
+    assert record.created_count == 1
+
+    log = TransitionLog.objects.get(document_id=str(card.pk), action="issue")
+    assert (log.from_state, log.to_state) == ("in_stock", "issued")
+    assert log.user == head_office_admin
+
+
+def test_role_that_may_not_issue_cards_gets_a_row_error(
+    table: WriteTable, jinan_clerk: User
+) -> None:
+    card = CardFactory(member=None, status=Card.Status.IN_STOCK, issued_at=None)
+    path = table(
+        [
+            ["姓名", "电话", "卡号", "城市"],
+            ["陈静", "13912340018", card.card_number, "济南"],
+            ["李强", "13912340019", "", "济南"],
+        ]
+    )
+
+    record = upload_as(path, jinan_clerk)
+
+    card.refresh_from_db()
+    assert card.status == Card.Status.IN_STOCK
+    assert record.error_count == 1
+    assert "may not issue cards" in read_error_rows(record)[1][-1]
+    assert Member.objects.filter(name="李强").exists()

@@ -16,12 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lq_crm.access.scope import allowed_city_ids
-from lq_crm.doctype.card.models import CardBatch
+from lq_crm.doctype.card.models import Card, CardBatch
 from lq_crm.doctype.product.models import ProductCategory
 from lq_crm.doctype.region.models import Region
 from lq_crm.doctype.store.models import Store
 from lq_crm.doctype.tier.models import Tier
 from lq_crm.imports.cleaning import clean_text
+from lq_crm.workflow.engine import available_actions
 
 
 @dataclass
@@ -50,6 +51,12 @@ class ImportContext:
             return True
         # The project's user model has PermissionsMixin, so has_perm exists.
         return bool(self.user.has_perm(permission))  # type: ignore[attr-defined]
+
+    @cached_property
+    def may_issue_cards(self) -> bool:
+        """Tell whether the card workflow lets the user issue a card in stock."""
+        in_stock = Card(status=Card.Status.IN_STOCK)
+        return any(t.action == "issue" for t in available_actions(in_stock, self.user))
 
     def in_scope(self, city_id: int | None) -> bool:
         return self.city_ids is None or city_id in self.city_ids

@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy
 
 from lq_crm.customize.values import merge_values
 from lq_crm.doctype.card.models import Card
-from lq_crm.doctype.card.services import save_card
 from lq_crm.doctype.member.models import Member
 from lq_crm.doctype.store.models import Store
 from lq_crm.doctype.tier.services import tier_for_spend
@@ -44,6 +43,7 @@ from lq_crm.imports.columns import Column
 from lq_crm.imports.engine import CREATE, UNCHANGED, UPDATE, Importer, Pending
 from lq_crm.imports.source import SourceRow
 from lq_crm.reports.aggregates import count_signups
+from lq_crm.workflow.engine import apply_transition
 
 MEMBER_COLUMNS = (
     Column(
@@ -256,6 +256,14 @@ class MemberImporter(Importer):
                     % {"card": data.card_number}
                 )
                 return
+            elif not self.context.may_issue_cards:
+                row.fail(
+                    _(
+                        "Your role may not issue cards: ask the service centre "
+                        "to import this row, or leave its card number empty."
+                    )
+                )
+                return
             elif member is not None and member.pk in holders:
                 row.fail(
                     _(
@@ -387,19 +395,19 @@ class MemberImporter(Importer):
         )
 
     def issue_card(self, row: Pending) -> None:
-        card = Card.objects.select_for_update().get(pk=row.data.card["pk"])
-        card.member_id = row.target.pk
-        card.status = Card.Status.ISSUED
-        card.issued_at = timezone.now()
-        card.admission_basis = Card.AdmissionBasis.LEGACY
-        card.admission_note = _("Issued by the import of %(file)s") % {
-            "file": self.context.file_name
-        }
-        save_card(
+        card = Card.objects.get(pk=row.data.card["pk"])
+        note = _("Issued by the import of %(file)s") % {"file": self.context.file_name}
+        apply_transition(
             card,
-            ["member", "status", "issued_at", "admission_basis", "admission_note"],
+            "issue",
             self.context.user,
-            self.context.change_reason,
+            note=note,
+            changes={
+                "member_id": row.target.pk,
+                "issued_at": timezone.now(),
+                "admission_basis": Card.AdmissionBasis.LEGACY,
+                "admission_note": note,
+            },
         )
 
 

@@ -5,48 +5,22 @@ The value then comes back through the API and in the Excel export.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from openpyxl import load_workbook
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from lq_crm.customize.models import CustomField
 from lq_crm.doctype.member.models import Member
 from lq_crm.doctype.region.models import Region
+from tests.browser.conftest import log_in
 from tests.conftest import make_user
-from tests.factories import PASSWORD, MemberFactory, SuperuserFactory
-
-# Playwright's sync API runs an event loop in this thread, and Django refuses
-# ORM calls from a thread with a running loop unless this variable is set.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+from tests.factories import MemberFactory, SuperuserFactory
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 def new_page(browser: Browser) -> Page:
@@ -54,14 +28,6 @@ def new_page(browser: Browser) -> Page:
     page = context.new_page()
     page.set_default_timeout(15_000)
     return page
-
-
-def log_in(page: Page, base_url: str, user: User) -> None:
-    page.goto(f"{base_url}/desk/login/?next=/desk/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/desk/")
 
 
 def add_source_field(page: Page, base_url: str) -> None:
