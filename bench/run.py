@@ -7,7 +7,13 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["cdnow_import.py", "slip_api.py", "registration_api.py"]
+BENCHMARKS = [
+    "cdnow_import.py",
+    "slip_api.py",
+    "registration_api.py",
+    "member_import.py",
+    "dashboards.py",
+]
 
 
 def main() -> int:

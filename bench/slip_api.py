@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import common
 from bench.common import median, percentile, post_json, setup_django, start_gunicorn
 
 MEMBERS = 2000
@@ -112,7 +113,16 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=common.PORT,
+        help="Local port for gunicorn. Change it when another benchmark uses it.",
+    )
     arguments = parser.parse_args()
+    # start_gunicorn and post_json read the module's PORT, and the client
+    # processes are forked after this assignment, so they see it too.
+    common.PORT = arguments.port
 
     setup_django()
     token = prepare("bench-clerk")

@@ -80,16 +80,20 @@ def visible_to(queryset: QuerySet, user: User) -> QuerySet:
     A model that is neither listed in ``CITY_PATHS`` nor a region is returned
     unfiltered, because it belongs to no city.
     """
-    city_ids = allowed_city_ids(user)
-    if city_ids is None:
-        return queryset
-
     model = queryset.model
     if model._meta.label_lower == REGION_LABEL:
+        city_ids = allowed_city_ids(user)
+        if city_ids is None:
+            return queryset
         return queryset.filter(Q(pk__in=city_ids) | Q(parent__in=city_ids))
 
+    # The path comes first because reading the user's cities costs a query.
     path = city_path_for(model)
     if path is None:
+        return queryset
+
+    city_ids = allowed_city_ids(user)
+    if city_ids is None:
         return queryset
 
     return queryset.filter(city_condition(path, city_ids))

@@ -77,48 +77,63 @@ class WorkflowDefinition:
 memo: dict[str, tuple[str, WorkflowDefinition | None]] = {}
 
 
-def current_version() -> str:
-    version = cache.get(VERSION_KEY)
+# The functions below take the cache key of the version token, so that other
+# per-process caches of rarely changing rows (lq_crm.doctype.club.reference)
+# are invalidated the same way under a key of their own.
+
+
+def current_version(key: str = VERSION_KEY) -> str:
+    version = cache.get(key)
     if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
+        cache.add(key, uuid.uuid4().hex, timeout=None)
+        version = cache.get(key)
     return str(version)
 
 
-def bump_version() -> None:
-    """Make every process read definitions from the database again."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+def bump_version(key: str = VERSION_KEY) -> None:
+    """Make every process read the rows behind ``key`` from the database again."""
+    cache.set(key, uuid.uuid4().hex, timeout=None)
 
 
 class PendingBump:
-    """The commit hook of a transaction that changed definitions."""
+    """The commit hook of a transaction that changed the rows behind ``key``."""
 
-    def __init__(self) -> None:
+    def __init__(self, key: str = VERSION_KEY) -> None:
+        self.key = key
         self.done = False
 
     def __call__(self) -> None:
-        bump_version()
+        bump_version(self.key)
         self.done = True
 
 
-def pending_bumps() -> list[PendingBump]:
+def pending_bumps(key: str = VERSION_KEY) -> list[PendingBump]:
     # Django drops a transaction's hooks when it rolls back, and a savepoint's
     # hooks when the savepoint rolls back, so a hook still in this list means
-    # the open transaction has uncommitted definition changes.
+    # the open transaction has uncommitted changes.
     hooks = [entry[1] for entry in connection.run_on_commit]
-    return [hook for hook in hooks if isinstance(hook, PendingBump) and not hook.done]
+    return [
+        hook
+        for hook in hooks
+        if isinstance(hook, PendingBump) and hook.key == key and not hook.done
+    ]
+
+
+def schedule_bump(key: str = VERSION_KEY) -> None:
+    """Replace the version token ``key`` once the current transaction commits."""
+    if connection.in_atomic_block and pending_bumps(key):
+        return
+
+    transaction.on_commit(PendingBump(key))
 
 
 def mark_changed(**kwargs: Any) -> None:
     """Invalidate the cached definitions once the current transaction commits."""
-    if connection.in_atomic_block and pending_bumps():
-        return
-
-    transaction.on_commit(PendingBump())
+    schedule_bump(VERSION_KEY)
 
 
-def changes_pending() -> bool:
-    return connection.in_atomic_block and bool(pending_bumps())
+def changes_pending(key: str = VERSION_KEY) -> bool:
+    return connection.in_atomic_block and bool(pending_bumps(key))
 
 
 def connect_signals() -> None:

@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Model
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
@@ -20,10 +23,11 @@ from lq_crm.core.api import (
     WorkflowViewSetMixin,
     require_permission,
 )
-from lq_crm.core.scoping import CityScopedViewSetMixin
+from lq_crm.core.scoping import CityScopedViewSetMixin, may_write
 from lq_crm.doctype.card.models import Card
 from lq_crm.doctype.card.services import CardError, get_usable_card
-from lq_crm.doctype.product.models import Product, ProductCategory
+from lq_crm.doctype.club.reference import categories_by_code, stores_by_code
+from lq_crm.doctype.product.models import Product
 from lq_crm.doctype.slip.models import PurchaseSlip, PurchaseSlipLine
 from lq_crm.doctype.slip.services import (
     DuplicateReceiptError,
@@ -32,13 +36,59 @@ from lq_crm.doctype.slip.services import (
     create_slip,
     submit_slip,
 )
-from lq_crm.doctype.store.models import Store
+
+StrOrPromise = str | Promise
+
+
+class CachedCodeField(serializers.CharField):
+    """A row given by its code and read from the per-process memo of such rows.
+
+    It replaces a SlugRelatedField on the code, without a query per request.
+    """
+
+    default_error_messages = {
+        "not_found": _("{label} {code} was not found: check the code.")
+    }
+    label_text: StrOrPromise = ""
+
+    def rows(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def to_internal_value(self, data: Any) -> Any:
+        code = super().to_internal_value(data)
+        row = self.rows().get(code)
+        if row is None or not self.visible(row):
+            self.fail("not_found", label=self.label_text, code=code)
+        return row
+
+    def visible(self, row: Model) -> bool:
+        return True
+
+    def to_representation(self, value: Any) -> str:
+        return str(value.code)
+
+
+class CategoryCodeField(CachedCodeField):
+    label_text = _("Product category")
+
+    def rows(self) -> dict[str, Any]:
+        return categories_by_code()
+
+
+class StoreCodeField(CachedCodeField):
+    """A store code; another city's store reads as not found to a scoped user."""
+
+    label_text = _("Store")
+
+    def rows(self) -> dict[str, Any]:
+        return stores_by_code()
+
+    def visible(self, row: Model) -> bool:
+        return may_write(row, self.context["request"].user)
 
 
 class SlipLineSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=ProductCategory.objects.all()
-    )
+    category = CategoryCodeField()
     product = serializers.SlugRelatedField(
         slug_field="code",
         queryset=Product.objects.all(),
@@ -59,9 +109,7 @@ class SlipSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
     card: serializers.SlugRelatedField[Card] = serializers.SlugRelatedField(
         slug_field="card_number", read_only=True
     )
-    store = serializers.SlugRelatedField(
-        slug_field="code", queryset=Store.objects.all()
-    )
+    store = StoreCodeField()
     lines = SlipLineSerializer(many=True)
     submit = serializers.BooleanField(
         write_only=True,
@@ -176,8 +224,10 @@ class SlipViewSet(
         except (SlipError, CardError) as error:
             return error_response(error)
 
-        slip = self.get_queryset().get(pk=slip.pk)
-        return Response(self.get_serializer(slip).data, status=status.HTTP_201_CREATED)
+        # As serializer.save() would, so .data renders the slip. The slip, its
+        # card and its lines are in memory, so rendering reads no rows.
+        serializer.instance = slip
+        return Response(serializer.data, status=status.HTTP_201_CREATED)
 
     def create_and_submit(self, request: Request, data: dict[str, Any]) -> PurchaseSlip:
         """Create the slip and, if asked, submit it in the same transaction."""
@@ -191,6 +241,7 @@ class SlipViewSet(
             clerk=request.user,
             source=PurchaseSlip.Source.API,
             custom=data.get("custom"),
+            submit_follows=data["submit"],
         )
         if data["submit"]:
             slip = submit_slip(slip, request.user)

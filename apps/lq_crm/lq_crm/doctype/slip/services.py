@@ -1,10 +1,13 @@
 """Create, submit, cancel and amend purchase slips, with every effect they have.
 
-Submitting and cancelling lock the household's row first. Two clerks working
-on one card at the same moment therefore take turns, and each recomputes the
-spend, points and tier from committed data. Every change of a slip's status
-is a transition of the "purchase_slip" workflow, so the workflow's roles and
-conditions decide who may take it, and its log records who did.
+Submitting and cancelling lock the household's row first and the slip's row
+second (the workflow engine locks the slip). Two clerks working on one card
+at the same moment therefore take turns. Submitting adds the slip's
+qualifying spend to the household's total with one UPDATE under that lock,
+and cancelling recounts the total from the submitted lines. Every change of
+a slip's status is a transition of the "purchase_slip" workflow, so the
+workflow's roles and conditions decide who may take it, and its log records
+who did.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +28,7 @@ from lq_crm.core.users import Actor, actor_id
 from lq_crm.doctype.card.models import Card
 from lq_crm.doctype.card.services import CardError, activate_card, check_usable
 from lq_crm.doctype.club.models import ClubSettings
+from lq_crm.doctype.club.reference import club_settings
 from lq_crm.doctype.member.models import Member
 from lq_crm.doctype.points.models import PointsLedgerEntry
 from lq_crm.doctype.product.models import Product, ProductCategory
@@ -59,15 +63,16 @@ def rejected(slip: PurchaseSlip, error: TransitionError, template: str) -> SlipE
 
     A rejection for the slip's state uses ``template``, a whole sentence with
     ``%(slip)s``, ``%(status)s`` and ``%(states)s`` (the states the action
-    leaves from), so that translators can order its words freely.
+    leaves from), so that translators can order its words freely. The status
+    is the one the engine read under its lock, which ``slip`` may predate.
     """
     if error.reason != REJECTED_STATE:
         return SlipError(str(error))
 
     states = state_labels(PurchaseSlip, error.allowed_states)
+    status = state_labels(PurchaseSlip, frozenset([error.from_state]))
     return SlipError(
-        template
-        % {"slip": slip.number, "status": slip.get_status_display(), "states": states}
+        template % {"slip": slip.number, "status": status, "states": states}
     )
 
 
@@ -146,8 +151,14 @@ def create_slip(
     source: str = PurchaseSlip.Source.DESK,
     amended_from: PurchaseSlip | None = None,
     custom: dict[str, Any] | None = None,
+    submit_follows: bool = False,
 ) -> PurchaseSlip:
-    """Create a draft slip; a receipt already recorded for the store is rejected."""
+    """Create a draft slip; a receipt already recorded for the store is rejected.
+
+    ``submit_follows`` is for a caller that submits the slip in the same
+    transaction. The submission's history row then contains the whole slip, so
+    creating it writes none.
+    """
     receipt_number = receipt_number.strip()
     if not receipt_number:
         raise SlipError(
@@ -160,10 +171,6 @@ def create_slip(
     except CardError as error:
         raise SlipError(str(error)) from None
     amounts = [clean_amount(line.amount) for line in lines]
-
-    existing = find_live_slip(store, receipt_number)
-    if existing is not None:
-        raise DuplicateReceiptError(existing)
 
     slip = PurchaseSlip(
         card=card,
@@ -180,31 +187,80 @@ def create_slip(
         amended_from=amended_from,
         custom=custom or {},
     )
+    if submit_follows:
+        slip.skip_history_when_saving = True  # type: ignore[attr-defined]
+    rows = [
+        PurchaseSlipLine(
+            slip=slip,
+            category=line.category,
+            product=line.product,
+            quantity=line.quantity,
+            amount=amount,
+        )
+        for line, amount in zip(lines, amounts, strict=True)
+    ]
     try:
         with transaction.atomic():
             slip.save()
-            PurchaseSlipLine.objects.bulk_create(
-                PurchaseSlipLine(
-                    slip=slip,
-                    category=line.category,
-                    product=line.product,
-                    quantity=line.quantity,
-                    amount=amount,
-                )
-                for line, amount in zip(lines, amounts, strict=True)
-            )
+            PurchaseSlipLine.objects.bulk_create(rows)
     except IntegrityError:
-        # Another request recorded the same receipt between the check and
-        # the insert: the unique index on (store, receipt_key) caught it.
+        # The unique index on (store, receipt_key) rejects a receipt that is
+        # already recorded, whether long ago or by a request running now.
+        slip.pk = None
         existing = find_live_slip(store, receipt_number)
         if existing is None:
             raise
         raise DuplicateReceiptError(existing) from None
+    finally:
+        if submit_follows:
+            del slip.skip_history_when_saving  # type: ignore[attr-defined]
+
+    remember_lines(slip, rows)
     return slip
 
 
+def remember_lines(slip: PurchaseSlip, rows: list[PurchaseSlipLine]) -> None:
+    """Let ``slip.lines.all()`` return the lines just inserted without a query.
+
+    This fills the cache that ``prefetch_related("lines")`` fills.
+    """
+    lines = slip.lines.all()
+    lines._result_cache = rows
+    lines._prefetch_done = True  # type: ignore[attr-defined]
+    slip._prefetched_objects_cache = {"lines": lines}  # type: ignore[attr-defined]
+
+
+def lines_with_categories(slip: PurchaseSlip) -> list[PurchaseSlipLine]:
+    """Return the slip's lines with their categories, from memory when known."""
+    if "lines" in getattr(slip, "_prefetched_objects_cache", {}):
+        return list(slip.lines.all())
+
+    return list(slip.lines.select_related("category"))
+
+
+def add_spend(member: Member, lines: list[PurchaseSlipLine]) -> Decimal:
+    """Add the qualifying lines' amounts to the household's qualifying spend.
+
+    The caller holds the member row locked, so the in-memory total plus the
+    amount equals what the UPDATE stores. No history row is written, because
+    the slip's own history records the purchase.
+    """
+    amount = sum(
+        (line.amount for line in lines if line.category.qualifying), Decimal("0.00")
+    )
+    if amount:
+        Member.objects.filter(pk=member.pk).update(
+            qualifying_spend=F("qualifying_spend") + amount, modified=timezone.now()
+        )
+        member.qualifying_spend += amount
+    return member.qualifying_spend
+
+
 def recompute_spend(member: Member) -> Decimal:
-    """Store the household's qualifying spend: its submitted slips' qualifying lines."""
+    """Store the household's qualifying spend: its submitted slips' qualifying lines.
+
+    Cancelling a slip uses this recount, and so can a check of the totals.
+    """
     total = PurchaseSlipLine.objects.filter(
         slip__member=member,
         slip__status=PurchaseSlip.Status.SUBMITTED,
@@ -223,50 +279,69 @@ def lock_for_change(slip: PurchaseSlip) -> tuple[Member, PurchaseSlip]:
 
 
 def submit_slip(slip: PurchaseSlip, user: Actor = None) -> PurchaseSlip:
-    """Submit a draft: earn its points, add its spend, move the tier if reached."""
-    with transaction.atomic():
-        member, slip = lock_for_change(slip)
+    """Submit a draft: earn its points, add its spend, move the tier if reached.
+
+    The household's row is locked first. apply_transition then locks the
+    slip's row and rejects a slip that is no longer a draft.
+
+    The block opens no savepoint inside a caller's transaction, which saves
+    two statements per slip. A rejected transition has written nothing and
+    is raised after the block, so the caller's transaction stays usable. Any
+    other error marks the caller's transaction for rollback.
+    """
+    rejection: TransitionError | None = None
+    with transaction.atomic(savepoint=False):
+        member = Member.objects.select_for_update().get(pk=slip.member_id)
         try:
             apply_transition(
                 slip, "submit", user, changes={"submitted_at": timezone.now()}
             )
         except TransitionError as error:
-            raise rejected(
-                slip,
-                error,
-                _(
-                    "Slip %(slip)s is %(status)s: only a slip that is %(states)s "
-                    "can be submitted."
-                ),
-            ) from error
+            rejection = error
+        else:
+            record_submission(slip, member, user)
 
-        rounding = ClubSettings.load().points_rounding
-        lines = list(slip.lines.select_related("category"))
-        for line in lines:
-            line.points = line_points(line.amount, line.category.point_rate, rounding)
-        PurchaseSlipLine.objects.bulk_update(lines, ["points"])
-        PointsLedgerEntry.objects.bulk_create(
-            PointsLedgerEntry(
-                key=f"earn:{line.pk}",
-                member=member,
-                card_id=slip.card_id,
-                slip=slip,
-                slip_line=line,
-                kind=PointsLedgerEntry.Kind.EARN,
-                points=line.points,
-            )
-            for line in lines
+    if rejection is not None:
+        raise rejected(
+            slip,
+            rejection,
+            _(
+                "Slip %(slip)s is %(status)s: only a slip that is %(states)s "
+                "can be submitted."
+            ),
+        ) from rejection
+    return slip
+
+
+def record_submission(slip: PurchaseSlip, member: Member, user: Actor) -> None:
+    """Write what submitting ``slip`` earns, with the household's row locked."""
+    rounding = club_settings().points_rounding
+    lines = lines_with_categories(slip)
+    for line in lines:
+        line.points = line_points(line.amount, line.category.point_rate, rounding)
+    PurchaseSlipLine.objects.bulk_update(lines, ["points"])
+    PointsLedgerEntry.objects.bulk_create(
+        PointsLedgerEntry(
+            key=f"earn:{line.pk}",
+            member=member,
+            card_id=slip.card_id,
+            slip=slip,
+            slip_line=line,
+            kind=PointsLedgerEntry.Kind.EARN,
+            points=line.points,
         )
+        for line in lines
+    )
 
-        count_slips([slip.pk])
-        activate_card(slip.card, note=slip.number)
-        recompute_spend(member)
-        apply_tier(member, cause=TierChange.Cause.SLIP_SUBMITTED, slip=slip, user=user)
-
+    activate_card(slip.card, note=slip.number)
+    add_spend(member, lines)
+    apply_tier(member, cause=TierChange.Cause.SLIP_SUBMITTED, slip=slip, user=user)
+    # Last, because every slip of one store and month updates the same
+    # aggregate rows, and their row locks are held until the commit.
+    count_slips([slip.pk])
     logger.info(
         "Slip %s submitted: %s lines, total %s", slip.pk, len(lines), slip.total
     )
-    return slip
 
 
 def cancel_slip(
@@ -315,9 +390,11 @@ def cancel_slip(
             for entry in earned
         )
 
-        count_slips([slip.pk], sign=-1)
         recompute_spend(member)
         apply_tier(member, cause=TierChange.Cause.SLIP_CANCELLED, slip=slip, user=user)
+        # Last, in the same order as submit_slip, so that the two never wait
+        # for each other's aggregate and household count rows in turn.
+        count_slips([slip.pk], sign=-1)
 
     logger.info("Slip %s cancelled", slip.pk)
     return slip

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from lq_crm.core.users import Actor, actor_id
+from lq_crm.doctype.club.reference import tiers as cached_tiers
 from lq_crm.doctype.tier.models import Tier, TierChange
 
 if TYPE_CHECKING:
@@ -48,9 +49,11 @@ def apply_tier(
 
     The caller holds the member row locked and has already stored the new
     ``qualifying_spend``. A jump over several tiers is one change and one
-    message.
+    message. Without ``tiers``, the tiers memoised per process are used.
     """
-    target = tier_for_spend(member.qualifying_spend, tiers)
+    target = tier_for_spend(
+        member.qualifying_spend, tiers if tiers is not None else cached_tiers()
+    )
     if member.tier_id == target.pk:
         return None
 
