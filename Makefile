@@ -61,7 +61,10 @@ bench: $(INSTALLED) services
 		REDIS_URL=redis://127.0.0.1:6379/2 $(PYTHON) bench/run.py
 
 messages: $(INSTALLED)
-	cd apps/lq_crm/lq_crm && ../../../$(PYTHON) ../../../manage.py makemessages -l zh_Hans && ../../../$(PYTHON) ../../../manage.py compilemessages
+	$(PYTHON) -m lq_crm.config test
+	cd apps/lq_crm/lq_crm && export LQ_SITE=test && \
+		../../../$(PYTHON) ../../../manage.py makemessages -l zh_Hans --no-obsolete && \
+		../../../$(PYTHON) ../../../manage.py compilemessages
 
 lock: $(INSTALLED)
 	$(VENV)/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
