@@ -95,7 +95,6 @@ def test_card_action_on_other_city_not_found(
     world: World, offices: dict[str, User], own: str, other: str
 ) -> None:
     card = world.of(other).card
-    slips_before = card.slips.count()
     response = api_client(offices[own]).post(
         f"/api/cards/{card.pk}/transition/", {"action": "block"}
     )
@@ -226,6 +225,8 @@ def test_registration_for_other_city_event_rejected(
 
     assert response.status_code == 400
     assert str(world.of(other).event.pk) in response.json()["detail"]
-    assert not world.of(other).event.registrations.filter(
-        member=world.of(own).member
-    ).exists()
+    assert (
+        not world.of(other)
+        .event.registrations.filter(member=world.of(own).member)
+        .exists()
+    )
