@@ -36,7 +36,8 @@ def grant_review(user: User) -> User:
 
 
 def client_for(user: User) -> Client:
-    client = Client()
+    # The review pages' messages are checked in English.
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     return client
 

@@ -101,6 +101,7 @@ def test_malformed_code_rejected(client: Client) -> None:
 
 
 def test_landline_rejected(client: Client) -> None:
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     response = client.post(SIGN_IN_URL, {"phone": "0531-86012345"})
 
     assert response.status_code == 200

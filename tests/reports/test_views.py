@@ -201,7 +201,9 @@ def test_slip_list_export_scoped(club, qingdao_clerk):
 
 def test_bad_drill_down_parameter_explained(club, head_office_admin):
     response = client_for(head_office_admin).get(
-        "/desk/reports/households/", {"joined_month": "March"}
+        "/desk/reports/households/",
+        {"joined_month": "March"},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     assert response.status_code == 400

@@ -99,7 +99,9 @@ def test_cancel_then_amend_through_api(jinan: Region, head_office_admin: User) -
 
     url = f"/api/slips/{slip_id}/transition/"
     cancelled = client.post(url, {"action": "cancel", "reason": "wrong amount"})
-    again = client.post(url, {"action": "cancel", "reason": "again"})
+    again = client.post(
+        url, {"action": "cancel", "reason": "again"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     amended = client.post(url, {"action": "amend"})
 
     assert cancelled.status_code == 200

@@ -114,7 +114,9 @@ def test_other_city_store_not_found(
     make_store(qingdao, code="QD001")
     body = {**slip_body(card.card_number), "store": "QD001"}
 
-    response = token_client(jinan_clerk).post("/api/slips/", body, format="json")
+    response = token_client(jinan_clerk).post(
+        "/api/slips/", body, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert response.status_code == 400
     assert "QD001 was not found" in response.json()["store"][0]

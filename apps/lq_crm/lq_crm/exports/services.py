@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.http import HttpRequest
-from django.utils.translation import gettext
 from rest_framework.request import Request
 
 from lq_crm.core.users import actor_id
@@ -17,6 +16,7 @@ logger = logging.getLogger(__name__)
 
 # Query parameters that steer the desk list's display, not which rows it holds.
 DISPLAY_PARAMETERS = {"o", "p", "_changelist_filters"}
+ALL_MATCHING = "all"
 
 
 def describe_filters(request: HttpRequest | Request) -> str:
@@ -28,13 +28,15 @@ def describe_filters(request: HttpRequest | Request) -> str:
 
 
 def describe_selection(request: HttpRequest | Request) -> str:
-    """Say whether a desk action ran on ticked rows or on all matching rows."""
+    """Return ``all`` for a desk action on all matching rows, else the ticked count.
+
+    An export that is no desk action (a roster link, the API) gives "".
+    """
     if request.method != "POST" or "action" not in request.POST:
         return ""
     if request.POST.get("select_across") == "1":
-        return gettext("all matching rows")
-    ticked = len(request.POST.getlist(ACTION_CHECKBOX_NAME))
-    return gettext("%(count)d ticked rows") % {"count": ticked}
+        return ALL_MATCHING
+    return str(len(request.POST.getlist(ACTION_CHECKBOX_NAME)))
 
 
 def record_export(

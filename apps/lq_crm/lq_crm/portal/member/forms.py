@@ -60,10 +60,6 @@ class CodeForm(forms.Form):
     code = forms.RegexField(
         label=_("Code"),
         regex=rf"^\s*\d{{{CODE_DIGITS}}}\s*$",
-        error_messages={
-            "invalid": _("Enter the %(digits)s digits of the code in the SMS.")
-            % {"digits": CODE_DIGITS}
-        },
         widget=forms.TextInput(
             attrs={
                 "inputmode": "numeric",
@@ -76,6 +72,13 @@ class CodeForm(forms.Form):
 
     def clean_code(self) -> str:
         return str(self.cleaned_data["code"]).strip()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Formatted per request, so the message follows the page's language.
+        self.fields["code"].error_messages["invalid"] = gettext(
+            "Enter the %(digits)s digits of the code in the SMS."
+        ) % {"digits": CODE_DIGITS}
 
 
 class HouseholdChoiceForm(forms.Form):
