@@ -26,7 +26,8 @@ from lq_crm.imports.cleaning import (
     clean_phone,
     name_key,
 )
-from lq_crm.imports.columns import Column
+from lq_crm.imports.columns import Column, ColumnMap
+from lq_crm.imports.context import ImportContext
 from lq_crm.imports.engine import CREATE, UNCHANGED, UPDATE, Importer, Pending
 from lq_crm.imports.source import SourceRow
 
@@ -65,6 +66,12 @@ class CardImporter(Importer):
     add_permission = "card.add_card"
     change_permission = "card.change_card"
 
+    def __init__(self, context: ImportContext, columns: ColumnMap) -> None:
+        super().__init__(context, columns)
+        # Households that an earlier row of this file was planned to get a
+        # card. A preview writes nothing, so the database cannot show them.
+        self.issued_households: set[int] = set()
+
     def parse(self, row: SourceRow) -> CardRow:
         number = clean_card_number(
             self.value(row, "card_number"), self.context.card_lengths
@@ -102,6 +109,7 @@ class CardImporter(Importer):
                 status__in=USABLE,
             ).values_list("member_id", flat=True)
         )
+        holders |= self.issued_households
         for row in rows:
             data: CardRow = row.data
             if data.phone:
@@ -169,6 +177,9 @@ class CardImporter(Importer):
             return
 
         self.decide(row, CREATE if card is None else UPDATE)
+        if member is not None and row.action in {CREATE, UPDATE}:
+            holders.add(member.pk)
+            self.issued_households.add(member.pk)
 
     def write(self, rows: list[Pending]) -> None:
         now = timezone.now()

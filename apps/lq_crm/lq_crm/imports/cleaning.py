@@ -13,8 +13,11 @@ import re
 import unicodedata
 from collections.abc import Collection
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import cast
 
+from django.db.models import CharField, DecimalField, Model
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -87,6 +90,47 @@ def check_length(text: str, limit: int, label: str | Promise) -> str:
         raise CleaningError(
             _("%(label)s has %(length)s characters; at most %(limit)s fit.")
             % {"label": label, "length": len(text), "limit": limit}
+        )
+    return text
+
+
+def text_limit(model: type[Model], name: str) -> int:
+    """Return the max_length of the text field ``name`` of ``model``."""
+    return int(cast(CharField, model._meta.get_field(name)).max_length or 0)
+
+
+def decimal_limit(model: type[Model], name: str) -> tuple[int, int]:
+    """Return (max_digits, decimal_places) of the decimal field ``name``."""
+    column = cast(DecimalField, model._meta.get_field(name))
+    return int(column.max_digits or 0), int(column.decimal_places or 0)
+
+
+def check_decimal_size(text: str, limit: tuple[int, int], label: str | Promise) -> str:
+    """Return ``text``, or raise CleaningError when its number is too large to store.
+
+    ``limit`` is the (max_digits, decimal_places) of the model field. Text
+    that is not a finite number is returned as it is, for the caller's own
+    number check to reject with its message.
+    """
+    max_digits, decimal_places = limit
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return text
+    whole_digits = max_digits - decimal_places
+    if number.is_finite() and number and number.adjusted() >= whole_digits:
+        largest = Decimal(10) ** whole_digits - Decimal(1).scaleb(-decimal_places)
+        raise CleaningError(
+            _(
+                "%(label)s %(value)s is too large: at most %(digits)s digits "
+                "before the decimal point fit, so the largest is %(largest)s."
+            )
+            % {
+                "label": label,
+                "value": text,
+                "digits": whole_digits,
+                "largest": largest,
+            }
         )
     return text
 

@@ -38,6 +38,7 @@ from lq_crm.imports.cleaning import (
     clean_phone,
     clean_text,
     name_key,
+    text_limit,
 )
 from lq_crm.imports.columns import Column
 from lq_crm.imports.engine import CREATE, UNCHANGED, UPDATE, Importer, Pending
@@ -78,6 +79,7 @@ TEXT_LIMITS = {
     key: int(cast(CharField, Member._meta.get_field(key)).max_length or 0)
     for key in ("address", "occupation")
 }
+EMAIL_MAX_LENGTH = text_limit(Member, "email")
 
 # Model fields a row may set, compared with the household on file.
 MEMBER_FIELDS = (
@@ -130,6 +132,7 @@ class MemberImporter(Importer):
         elif age := self.value(row, "age").strip():
             values["birth_year"] = birth_year_from_age(age, self.context.today)
         if email := clean_text(self.value(row, "email")):
+            check_length(email, EMAIL_MAX_LENGTH, COLUMN_LABELS["email"])
             try:
                 validate_email(email)
             except ValidationError:

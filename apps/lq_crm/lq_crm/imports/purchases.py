@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from lq_crm.doctype.card.models import Card
 from lq_crm.doctype.product.models import ProductCategory
-from lq_crm.doctype.slip.models import PurchaseSlip
+from lq_crm.doctype.slip.models import PurchaseSlip, PurchaseSlipLine
 from lq_crm.doctype.slip.services import (
     LineInput,
     SlipError,
@@ -33,12 +33,18 @@ from lq_crm.doctype.slip.services import (
 from lq_crm.doctype.store.models import Store
 from lq_crm.imports.cleaning import (
     CleaningError,
+    check_decimal_size,
+    check_length,
+    check_not_mangled,
     clean_card_number,
     clean_text,
     clean_whole_number,
+    decimal_limit,
     fold_width,
+    text_limit,
 )
-from lq_crm.imports.columns import Column
+from lq_crm.imports.columns import Column, ColumnMap
+from lq_crm.imports.context import ImportContext
 from lq_crm.imports.engine import CREATE, UNCHANGED, Importer, Pending
 from lq_crm.imports.source import SourceRow
 
@@ -122,6 +128,11 @@ class SlipImporter(Importer):
     add_permission = "slip.add_purchaseslip"
     change_permission = "slip.change_purchaseslip"
 
+    def __init__(self, context: ImportContext, columns: ColumnMap) -> None:
+        super().__init__(context, columns)
+        self.receipt_limit = text_limit(PurchaseSlip, "receipt_number")
+        self.amount_limit = decimal_limit(PurchaseSlipLine, "amount")
+
     def parse(self, row: SourceRow) -> SlipRow:
         card = clean_card_number(
             self.value(row, "card_number"), self.context.card_lengths
@@ -130,11 +141,12 @@ class SlipImporter(Importer):
         if not self.context.in_scope(store.city_id):
             raise CleaningError(self.context.scope_message(store.city_id))
 
-        receipt = clean_text(self.value(row, "receipt"))
+        receipt = clean_text(check_not_mangled(self.value(row, "receipt")))
         if not receipt:
             raise CleaningError(
                 _("The receipt number is missing: copy it from the receipt.")
             )
+        check_length(receipt, self.receipt_limit, gettext_lazy("Receipt number"))
 
         quantity_text = self.value(row, "quantity").strip()
         quantity = 1
@@ -175,6 +187,7 @@ class SlipImporter(Importer):
 
     def parse_amount(self, row: SourceRow) -> Decimal:
         text = fold_width(self.value(row, "amount")).strip().replace(",", "")
+        check_decimal_size(text, self.amount_limit, gettext_lazy("Amount"))
         try:
             return clean_amount(text)
         except SlipError as error:

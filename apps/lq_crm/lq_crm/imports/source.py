@@ -2,7 +2,9 @@
 
 CSV files come in UTF-8 (with or without a byte order mark), GBK or GB18030,
 and the encoding is detected by decoding the whole file with each candidate
-in turn, so the user never chooses it. XLSX files are read with openpyxl in
+in turn, so the user never chooses it. When both UTF-8 and GBK read the file,
+UTF-8 wins unless its text of the first block has no Chinese characters and
+the GB18030 text does. XLSX files are read with openpyxl in
 read-only mode, which keeps one row in memory at a time.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +32,9 @@ UTF8_SIG = "utf-8-sig"
 # as GBK. GB18030 is a superset of GBK and reads what GBK cannot.
 ENCODINGS = ("utf-8", "gbk", "gb18030")
 BLOCK_SIZE = 1 << 20
+# CJK unified ideographs: the basic block, extension A, the compatibility
+# block and extensions B onwards in the supplementary planes.
+CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 
 class SourceError(ValueError):
@@ -88,10 +94,28 @@ def inspect_file(path: Path, name: str | None = None) -> FileInfo:
                 "CSV UTF-8 or as an Excel workbook."
             )
         )
+    if not has_bom and "utf-8" in decoders and looks_like_gb(first):
+        del decoders["utf-8"]
     encoding = next(iter(decoders))
     if encoding == "utf-8" and has_bom:
         encoding = UTF8_SIG
     return FileInfo(format=CSV, encoding=encoding, checksum=digest.hexdigest())
+
+
+def looks_like_gb(sample: bytes) -> bool:
+    """Tell whether GB18030 reads Chinese text from ``sample`` and UTF-8 reads none.
+
+    Many GBK byte pairs are also valid UTF-8 (谢伟 is D0 BB CE B0 in GBK), so
+    a short GBK file can decode as UTF-8 into Cyrillic-looking letters. The
+    sample may end inside a character, so undecodable bytes are ignored.
+
+    NOTE: a UTF-8 file whose only non-ASCII text is accented Latin letters
+    (é is C3 A9) also passes this test and is then read as GBK.
+    """
+    as_utf8 = sample.decode("utf-8", errors="ignore")
+    if CJK.search(as_utf8):
+        return False
+    return CJK.search(sample.decode("gb18030", errors="ignore")) is not None
 
 
 def feed(decoders: dict[str, Any], block: bytes, *, final: bool) -> None:

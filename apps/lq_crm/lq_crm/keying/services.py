@@ -2,8 +2,8 @@
 
 Everything one form creates is saved in one transaction, so an error leaves
 nothing half-saved. The form's token is stored first under a unique index:
-a second save of the same form waits for the first and then returns what
-the first created.
+a second save of the same form by the same user waits for the first and
+then returns what the first created.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -79,12 +79,13 @@ def key_paper_form(form_data: PaperForm, user: User) -> KeyingResult:
 
     Raises KeyingError with messages per field when the form cannot be saved
     as keyed, and PermissionDenied for a user who may not add members and
-    slips. A form whose token was saved before returns the earlier result.
+    slips. A form that the same user saved before under this token returns
+    the earlier result, and a token that another user saved raises KeyingError.
     """
     if not may_key_forms(user):
         raise PermissionDenied
 
-    earlier = replay(form_data.token)
+    earlier = replay(form_data.token, user)
     if earlier is not None:
         return earlier
 
@@ -98,7 +99,7 @@ def key_paper_form(form_data: PaperForm, user: User) -> KeyingResult:
     except (KeyingError, IntegrityError):
         # The same form saved by a request that finished first explains
         # both a duplicate token and checks that fail on what it saved.
-        earlier = replay(form_data.token)
+        earlier = replay(form_data.token, user)
         if earlier is not None:
             return earlier
         raise
@@ -114,8 +115,12 @@ def key_paper_form(form_data: PaperForm, user: User) -> KeyingResult:
     return result
 
 
-def replay(token: str) -> KeyingResult | None:
-    """Return the result of the form saved earlier with this token, or None."""
+def replay(token: str, user: User) -> KeyingResult | None:
+    """Return the result of the form ``user`` saved earlier with this token, or None.
+
+    Raises KeyingError when another user saved a form with this token, so a
+    token copied from someone else's page shows nothing of what they keyed.
+    """
     record = (
         KeyedForm.objects.select_related("member", "card", "slip")
         .filter(token=token)
@@ -124,6 +129,16 @@ def replay(token: str) -> KeyingResult | None:
     if record is None or record.member is None or record.card is None:
         return None
 
+    user_id = actor_id(user)
+    if user_id is None or record.user_id != user_id:
+        logger.warning(
+            "Paper form %s replay rejected: token sent by user %s, keyed by %s",
+            record.pk,
+            user_id,
+            record.user_id,
+        )
+        raise KeyingError({NON_FIELD_ERRORS: [token_used_message()]})
+
     return KeyingResult(
         member=record.member,
         card=record.card,
@@ -131,6 +146,13 @@ def replay(token: str) -> KeyingResult | None:
         created_member=record.created_member,
         replayed=True,
         kept_fields=tuple(record.kept_fields),
+    )
+
+
+def token_used_message() -> str:
+    return _(
+        "This form was already saved by another user: reload the page to get "
+        "an empty form, then key the paper form again."
     )
 
 

@@ -85,13 +85,26 @@ def households_for_phone(phone: str) -> list[Member]:
     return list(matching.distinct().select_related("city").order_by("pk"))
 
 
-def check_send_limits(phone: str, client_ip: str | None, limits: PortalLimits) -> None:
-    """Count a code request against the per-IP and per-phone limits.
+# Names of the per-phone counters by code purpose. Each purpose counts apart,
+# so a signed-in household that requests phone-change codes for a number
+# cannot use up that number's sign-in codes.
+PHONE_LIMIT_NAMES: dict[str, str] = {
+    LoginCode.Purpose.SIGN_IN: "code-phone",
+    LoginCode.Purpose.PHONE_CHANGE: "change-code-phone",
+}
+
+
+def check_send_limits(
+    phone: str, purpose: str, client_ip: str | None, limits: PortalLimits
+) -> None:
+    """Count a code request against the per-IP limit and the phone's limit for
+    ``purpose``.
 
     A repeat within the resend interval is rejected before the phone's window
     counts it, so impatient clicks do not use up the phone's codes.
     """
     window = limits.code_window_seconds
+    phone_name = f"{PHONE_LIMIT_NAMES[purpose]}:{phone}"
     try:
         if client_ip:
             count_request(f"code-ip:{client_ip}", limits.code_ip_limit, window)
@@ -100,12 +113,12 @@ def check_send_limits(phone: str, client_ip: str | None, limits: PortalLimits) -
         raise CodeRateLimited(error.retry_after) from None
 
     try:
-        hold_interval(f"code-phone:{phone}", limits.code_resend_seconds)
+        hold_interval(phone_name, limits.code_resend_seconds)
     except RateLimited as error:
         raise CodeRateLimited(error.retry_after, just_sent=True) from None
 
     try:
-        count_request(f"code-phone:{phone}", limits.code_phone_limit, window)
+        count_request(phone_name, limits.code_phone_limit, window)
     except RateLimited as error:
         logger.info("Portal code requests for one phone over the limit")
         raise CodeRateLimited(error.retry_after) from None
@@ -119,7 +132,7 @@ def request_sign_in_code(phone: str, client_ip: str | None) -> LoginCode | None:
     same way. Returns the code row, or None when no household uses the phone.
     """
     limits = portal_limits()
-    check_send_limits(phone, client_ip, limits)
+    check_send_limits(phone, LoginCode.Purpose.SIGN_IN, client_ip, limits)
 
     households = households_for_phone(phone)
     # NOTE: only a household's number makes rows to write, so its response may
@@ -143,7 +156,7 @@ def request_phone_change_code(
         raise CodeError(_("This is already the household's phone number."))
 
     limits = portal_limits()
-    check_send_limits(new_phone, client_ip, limits)
+    check_send_limits(new_phone, LoginCode.Purpose.PHONE_CHANGE, client_ip, limits)
     return issue_code(
         new_phone,
         LoginCode.Purpose.PHONE_CHANGE,

@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404, render
 from lq_crm.doctype.points.services import balance
 from lq_crm.doctype.tier.models import Tier
 from lq_crm.portal.member import session
-from lq_crm.portal.member.codes import households_for_phone
 from lq_crm.portal.member.events import household_registrations
 from lq_crm.portal.member.overview import (
     household_cards,
@@ -25,14 +24,13 @@ SLIPS_PER_PAGE = 20
 @member_required
 def home(request: MemberRequest) -> HttpResponse:
     member = request.member
-    phone = request.session.get(session.VERIFIED_PHONE_KEY, "")
     context = {
         "member": member,
         "progress": tier_progress(member),
         "points": balance(member),
         "cards": household_cards(member),
         "registrations": household_registrations(member)[:5],
-        "may_switch": phone != "" and len(households_for_phone(phone)) > 1,
+        "may_switch": len(session.choosable_household_ids(request)) > 1,
     }
     return render(request, "portal_member/home.html", context)
 

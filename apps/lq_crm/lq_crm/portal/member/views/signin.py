@@ -84,7 +84,7 @@ def enter_code(request: HttpRequest) -> HttpResponse:
 
 def after_verified(request: HttpRequest, phone: str) -> HttpResponse:
     households = households_for_phone(phone)
-    session.verify_phone(request, phone)
+    session.verify_phone(request, phone, households)
     if len(households) == 1:
         return finish_sign_in(request, households[0])
     if not households:
@@ -106,12 +106,35 @@ def finish_sign_in(request: HttpRequest, member: Member) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def choose_household(request: HttpRequest) -> HttpResponse:
-    """Let a person whose verified phone several households share pick one."""
-    phone = request.session.get(session.VERIFIED_PHONE_KEY)
-    if not phone:
+    """Let a person whose verified phone several households share pick one.
+
+    Only the households that used the phone when its code was verified may
+    be chosen, and only within the code's lifetime after that.
+    """
+    if (
+        session.MEMBER_KEY in request.session
+        and session.current_member(request) is None
+    ):
+        # The sign-in expired, and current_member removed the verified phone.
         return redirect("member_portal:sign-in")
 
-    households = households_for_phone(phone)
+    had_verified_phone = session.VERIFIED_AT_KEY in request.session
+    allowed_ids = session.choosable_household_ids(request)
+    if not allowed_ids:
+        # choosable_household_ids removes the verified phone only once expired.
+        if had_verified_phone and session.VERIFIED_AT_KEY not in request.session:
+            messages.error(
+                request,
+                _("The time to choose a household has run out: request a new code."),
+            )
+        return redirect("member_portal:sign-in")
+
+    phone = request.session[session.VERIFIED_PHONE_KEY]
+    households = [
+        household
+        for household in households_for_phone(phone)
+        if household.pk in allowed_ids
+    ]
     form = HouseholdChoiceForm(request.POST or None, households=households)
     if request.method == "POST" and form.is_valid():
         chosen = form.cleaned_data["member"]
