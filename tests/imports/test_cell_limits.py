@@ -159,3 +159,46 @@ def test_utf8_file_with_chinese_stays_utf8(tmp_path: Path) -> None:
     path.write_bytes("name,phone\r\n谢伟,13912342001\r\n".encode())
 
     assert inspect_file(path).encoding == "utf-8"
+
+
+def test_quantity_zero_fails_row(table: WriteTable) -> None:
+    card = CardFactory()
+    StoreFactory(code="JN001")
+    path = table(
+        [
+            [*SLIP_HEADER, "数量"],
+            [card.card_number, "JN001", "2026-03-01", "保健品", "10", "Q1", "0"],
+            [card.card_number, "JN001", "2026-03-01", "保健品", "10", "Q2", "2"],
+        ],
+        name="slips",
+    )
+
+    run("import_slips", path)
+
+    assert list(PurchaseSlip.objects.values_list("receipt_number", flat=True)) == ["Q2"]
+    record = ImportRecord.objects.latest("pk")
+    assert "Quantity 0 is invalid" in error_messages(record)[0]
+
+
+def test_control_characters_dropped_from_names(table: WriteTable) -> None:
+    path = table([["姓名", "电话", "城市"], ["王\x00小明", "13912340041", "济南"]])
+
+    run("import_members", path)
+
+    assert Member.objects.get(phone="+8613912340041").name == "王小明"
+
+
+def test_short_row_keeps_the_message_in_its_own_column(table: WriteTable) -> None:
+    path = table(
+        [
+            ["姓名", "电话", "城市", "地址"],
+            ["", "13912340051"],
+        ]
+    )
+
+    run("import_members", path)
+
+    rows = read_error_rows(ImportRecord.objects.latest("pk"))
+    assert len(rows[1]) == len(rows[0])
+    assert rows[1][:4] == ["", "13912340051", "", ""]
+    assert "name is missing" in rows[1][4]

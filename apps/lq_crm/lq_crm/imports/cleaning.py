@@ -32,6 +32,9 @@ from lq_crm.doctype.member.models import Gender
 SIGNIFICANT_DIGITS = 15
 SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d*)?[eE][+-]?\d+$")
 WHITESPACE = re.compile(r"\s+")
+# Control characters (NUL and the like) that a cell may carry from another
+# system; they are never part of a name, address or number.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 OLDEST_BIRTH_YEAR = 1900
 MAX_AGE = 120
 # The length of the name fields of households and persons.
@@ -63,7 +66,7 @@ def fold_width(text: str) -> str:
 @lru_cache(maxsize=4096)
 def clean_text(text: str) -> str:
     """Fold the width, trim the ends and collapse runs of inner spaces to one."""
-    return WHITESPACE.sub(" ", fold_width(text)).strip()
+    return WHITESPACE.sub(" ", CONTROL.sub("", fold_width(text))).strip()
 
 
 def name_key(name: str) -> str:

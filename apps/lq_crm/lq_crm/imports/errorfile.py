@@ -23,6 +23,7 @@ class ErrorFile:
     def __init__(self, path: Path, info: FileInfo, header: list[str]) -> None:
         self.path = path
         self.info = info
+        self.width = len(header)
         self.rows = 0
         self.workbook: Any = None
         self.sheet: Any = None
@@ -45,6 +46,9 @@ class ErrorFile:
 
     def add(self, cells: list[str], message: str) -> None:
         self.rows += 1
+        # A short row is padded so that the message stays in its own column
+        # and a corrected file can be imported again as it is.
+        cells = [*cells, *[""] * (self.width - len(cells))]
         if self.sheet is not None:
             self.sheet.append([*cells, message])
         else:

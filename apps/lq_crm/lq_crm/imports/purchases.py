@@ -152,6 +152,11 @@ class SlipImporter(Importer):
         quantity = 1
         if quantity_text:
             quantity = clean_whole_number(quantity_text, gettext_lazy("Quantity"))
+            if quantity < 1:
+                raise CleaningError(
+                    _("Quantity %(value)s is invalid: enter 1 or more.")
+                    % {"value": quantity_text}
+                )
         return SlipRow(
             card_number=card,
             store=store,
@@ -159,7 +164,7 @@ class SlipImporter(Importer):
             category=self.parse_category(row),
             amount=self.parse_amount(row),
             receipt=receipt,
-            quantity=max(quantity, 1),
+            quantity=quantity,
         )
 
     def parse_store(self, row: SourceRow) -> Store:
