@@ -202,3 +202,23 @@ def test_short_row_keeps_the_message_in_its_own_column(table: WriteTable) -> Non
     assert len(rows[1]) == len(rows[0])
     assert rows[1][:4] == ["", "13912340051", "", ""]
     assert "name is missing" in rows[1][4]
+
+
+def test_amount_whose_points_overflow_fails_row(table: WriteTable) -> None:
+    card = CardFactory()
+    StoreFactory(code="JN001")
+    path = table(
+        [
+            SLIP_HEADER,
+            [card.card_number, "JN001", "2026-03-01", "保健品", "9999999999.99", "P1"],
+            [card.card_number, "JN001", "2026-03-01", "保健品", "10", "P2"],
+        ],
+        name="slips",
+    )
+
+    run("import_slips", path)
+
+    receipts = PurchaseSlip.objects.values_list("receipt_number", flat=True)
+    assert list(receipts) == ["P2"]
+    record = ImportRecord.objects.latest("pk")
+    assert "more points than can be stored" in error_messages(record)[0]

@@ -101,9 +101,29 @@ class LineInput:
     quantity: int = 1
 
 
+# The largest value of a points column (a signed 32-bit integer on MariaDB).
+MAX_POINTS = 2_147_483_647
+
+
 def line_points(amount: Decimal, rate: Decimal, rounding: str) -> int:
-    """Return the whole points that ``amount`` yuan earn at ``rate`` points per yuan."""
-    return int((amount * rate).quantize(Decimal(1), rounding=ROUNDING_MODES[rounding]))
+    """Return the whole points that ``amount`` yuan earn at ``rate`` points per yuan.
+
+    Raises SlipError for an amount whose points cannot be stored, which only
+    a mistyped amount reaches.
+    """
+    points = int(
+        (amount * rate).quantize(Decimal(1), rounding=ROUNDING_MODES[rounding])
+    )
+    if points > MAX_POINTS:
+        raise SlipError(
+            _(
+                "Amount %(amount)s earns more points than can be stored: check "
+                "the amount."
+            )
+            % {"amount": amount}
+        )
+
+    return points
 
 
 def clean_amount(value: Decimal | str) -> Decimal:
