@@ -29,7 +29,12 @@ from lq_crm.doctype.member.models import Gender, Member
 from lq_crm.doctype.product.models import Product, ProductCategory
 from lq_crm.doctype.region.models import Region
 from lq_crm.doctype.store.models import Store
-from lq_crm.keying.paper import PAPER_ACTIVITIES, PaperForm, PaperLine
+from lq_crm.keying.paper import (
+    PAPER_ACTIVITIES,
+    PaperForm,
+    PaperLine,
+    paper_form_from,
+)
 
 NEW_HOUSEHOLD = "new"
 AMOUNT_MESSAGE = _("Enter the amount in yuan, such as 268 or 268.50.")
@@ -205,31 +210,11 @@ class PaperFormForm(forms.Form):
         return Member.objects.filter(pk=int(value)).first()
 
     def to_paper(self, lines: list[PaperLine]) -> PaperForm:
-        data = self.cleaned_data
-        return PaperForm(
-            token=data["token"],
-            name=data["name"],
-            gender=data["gender"],
-            address=data["address"],
-            city=data["city"],
-            district=data["district"],
-            phone=data["phone"],
-            occupation=data["occupation"],
-            age_or_birth_year=data["age_or_birth_year"],
+        return paper_form_from(
+            self.cleaned_data,
             lines=lines,
-            amount=data["amount"],
-            card_number=data["card_number"],
-            admission_basis=data["admission_basis"],
-            admission_note=data["admission_note"],
-            signup_activity=data["signup_activity"],
-            store=data["store"],
-            venue=data["venue"],
-            form_date=data["form_date"],
-            consent=data["consent"],
-            consent_marketing=data["consent_marketing"],
-            receipt_number=data["receipt_number"],
             household=self.chosen_household(),
-            create_new=data["household"] == NEW_HOUSEHOLD,
+            create_new=self.cleaned_data["household"] == NEW_HOUSEHOLD,
         )
 
 

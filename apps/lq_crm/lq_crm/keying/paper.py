@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -78,6 +80,17 @@ class PaperForm:
     household: Member | None = None
     create_new: bool = False
     source: str = PurchaseSlip.Source.DESK
+
+
+def paper_form_from(cleaned: Mapping[str, Any], **values: Any) -> PaperForm:
+    """Build a PaperForm from form data whose keys are PaperForm's field names.
+
+    Keys that are no field of PaperForm are ignored, and ``values`` replace
+    or add fields (the lines, the chosen household, the city).
+    """
+    names = {form_field.name for form_field in fields(PaperForm)}
+    known = {name: value for name, value in cleaned.items() if name in names}
+    return PaperForm(**{**known, **values})
 
 
 class KeyingError(Exception):

@@ -16,7 +16,12 @@ from lq_crm.doctype.product.models import Product, ProductCategory
 from lq_crm.doctype.region.models import Region
 from lq_crm.doctype.slip.models import PurchaseSlip
 from lq_crm.doctype.store.models import Store
-from lq_crm.keying.paper import PAPER_ACTIVITIES, PaperForm, PaperLine
+from lq_crm.keying.paper import (
+    PAPER_ACTIVITIES,
+    PaperForm,
+    PaperLine,
+    paper_form_from,
+)
 from lq_crm.portal.office.forms import AMOUNT_ATTRS, MAX_LINES, CardNumberField
 
 # The choice that creates a new household although similar ones are on file.
@@ -202,29 +207,11 @@ class SignUpForm(forms.Form):
         return household
 
     def paper_form(self, city: Region, lines: list[PaperLine]) -> PaperForm:
-        data = self.cleaned_data
-        household = data["household"]
-        return PaperForm(
-            token=data["token"],
-            name=data["name"],
-            gender=data["gender"],
-            address=data["address"],
+        household = self.cleaned_data["household"]
+        return paper_form_from(
+            self.cleaned_data,
             city=city,
-            district=data["district"],
-            phone=data["phone"],
-            occupation=data["occupation"],
-            age_or_birth_year=data["age_or_birth_year"],
             lines=lines,
-            amount=data["amount"],
-            card_number=data["card_number"],
-            admission_basis=data["admission_basis"],
-            admission_note=data["admission_note"],
-            signup_activity=data["signup_activity"],
-            store=data["store"],
-            venue=data["venue"],
-            consent=data["consent"],
-            consent_marketing=data["consent_marketing"],
-            receipt_number=data["receipt_number"],
             household=household if isinstance(household, Member) else None,
             create_new=household == NEW_HOUSEHOLD,
             source=PurchaseSlip.Source.PORTAL,
