@@ -22,7 +22,7 @@ Steps, each timed on its own:
 
 Sizes come from the environment: ``LQ_BENCH_HOUSEHOLDS`` (default 1,000,000)
 and ``LQ_BENCH_LINES`` (default 10,000,000). With ``LQ_BENCH_REUSE=1`` a
-database that already holds that many households is measured without being
+database that already contains that many households is measured without being
 generated again. Generating empties the member, card, slip and slip line
 tables, so never point it at a database whose data you want to keep.
 """

@@ -173,7 +173,7 @@ def test_slip_in_other_city_store_rejected(
 
 
 @pytest.mark.parametrize(("own", "other"), BOTH_WAYS)
-def test_slip_on_other_city_card_reads_as_not_found(
+def test_slip_other_city_card_not_found(
     world: World, offices: dict[str, User], own: str, other: str
 ) -> None:
     card = world.of(other).card

@@ -188,7 +188,7 @@ def test_control_characters_dropped_from_names(table: WriteTable) -> None:
     assert Member.objects.get(phone="+8613912340041").name == "王小明"
 
 
-def test_short_row_keeps_the_message_in_its_own_column(table: WriteTable) -> None:
+def test_short_row_error_column(table: WriteTable) -> None:
     path = table(
         [
             ["姓名", "电话", "城市", "地址"],

@@ -418,7 +418,7 @@ def test_card_issue_goes_through_the_workflow(
     assert log.user == head_office_admin
 
 
-def test_role_that_may_not_issue_cards_gets_a_row_error(
+def test_card_issue_without_role_fails_row(
     table: WriteTable, jinan_clerk: User
 ) -> None:
     card = CardFactory(member=None, status=Card.Status.IN_STOCK, issued_at=None)

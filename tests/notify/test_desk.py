@@ -231,7 +231,7 @@ def test_api_rejects_user_without_permission(jinan_clerk: User) -> None:
 
 
 @pytest.mark.django_db
-def test_sign_in_code_digits_are_hidden_in_the_desk(head_office_admin: User) -> None:
+def test_sign_in_code_hidden_in_desk(head_office_admin: User) -> None:
     code_template = MessageTemplate.objects.get(code="portal_login_code")
     sign_in = make_notification()
     Notification.objects.filter(pk=sign_in.pk).update(

@@ -52,8 +52,8 @@ class PaperForm:
     ``token`` identifies the form on the screen, so that saving it twice
     saves once. ``household`` is the existing household the clerk chose to
     update. ``create_new`` records that the clerk saw the similar households
-    and chose to create a new one anyway. ``source`` says which screen keyed
-    the form, for the slip it records.
+    and chose to create a new one anyway. ``source`` is the screen that keyed
+    the form, recorded on its slip.
     """
 
     token: str

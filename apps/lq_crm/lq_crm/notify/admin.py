@@ -160,7 +160,7 @@ class NotificationAdmin(CityScopedAdminMixin, ModelAdmin):
 
     @admin.display(description=_("body"))
     def shown_body(self, obj: Notification) -> str:
-        # A sign-in code is for the member alone: nobody at the desk needs it.
+        # Only the member uses a sign-in code, so the desk shows it without digits.
         if obj.template is not None and obj.template.code in SECRET_TEMPLATE_CODES:
             return DIGITS.sub("•", obj.body)
         return obj.body
