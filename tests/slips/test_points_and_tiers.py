@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 
 from lq_crm.doctype.club.models import ClubSettings
 from lq_crm.doctype.member.models import Member
@@ -8,7 +9,7 @@ from lq_crm.doctype.points.models import PointsLedgerEntry
 from lq_crm.doctype.points.services import balance
 from lq_crm.doctype.product.models import ProductCategory
 from lq_crm.doctype.region.models import Region
-from lq_crm.doctype.slip.models import PurchaseSlip
+from lq_crm.doctype.slip.models import PurchaseSlip, PurchaseSlipLine
 from lq_crm.doctype.slip.services import (
     SlipError,
     cancel_slip,
@@ -18,6 +19,8 @@ from lq_crm.doctype.slip.services import (
 )
 from lq_crm.doctype.tier.models import TierChange
 from lq_crm.notify.models import Notification
+from lq_crm.workflow.models import TransitionLog
+from tests.conftest import make_user
 
 from .builders import lines, make_household, make_store, submitted_slip
 
@@ -52,6 +55,46 @@ def test_submit_earns_points_per_line_rounded_down(jinan: Region) -> None:
     assert balance(member) == 30
     member.refresh_from_db()
     assert member.qualifying_spend == Decimal("31.49")
+
+
+def test_submit_at_once_stores_points(jinan: Region, jinan_clerk: User) -> None:
+    member, card = make_household(jinan)
+
+    slip = create_slip(
+        card=card,
+        store=make_store(jinan),
+        receipt_number="AT-ONCE-1",
+        lines=lines("10.99", "20.50"),
+        clerk=jinan_clerk,
+        submit=True,
+    )
+
+    stored = PurchaseSlipLine.objects.filter(slip=slip).order_by("pk")
+    assert [line.points for line in stored] == [10, 20]
+    assert balance(member) == 30
+    assert PurchaseSlip.objects.get(pk=slip.pk).status == PurchaseSlip.Status.SUBMITTED
+    assert PurchaseSlip.history.filter(id=slip.pk).count() == 1
+    log = TransitionLog.objects.get(document_id=str(slip.pk), action="submit")
+    assert (log.from_state, log.to_state) == ("draft", "submitted")
+    assert log.user_id == jinan_clerk.pk
+
+
+def test_rejected_submission_leaves_nothing(jinan: Region) -> None:
+    member, card = make_household(jinan)
+    outsider = make_user("portal-only", "member", [jinan])
+
+    with pytest.raises(SlipError, match="roles"):
+        create_slip(
+            card=card,
+            store=make_store(jinan),
+            receipt_number="AT-ONCE-2",
+            lines=lines("50.00"),
+            clerk=outsider,
+            submit=True,
+        )
+
+    assert not PurchaseSlip.objects.filter(receipt_number="AT-ONCE-2").exists()
+    assert balance(member) == 0
 
 
 def test_category_rate_applies(jinan: Region) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -15,6 +17,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from lq_crm.core import versions
+from lq_crm.customize.registry import VERSION_KEY as CUSTOM_FIELDS_VERSION
 from lq_crm.customize.registry import active_fields
 from lq_crm.customize.serializers import serializer_field
 from lq_crm.customize.values import clean_values, merge_values
@@ -35,15 +39,22 @@ class NumberField(serializers.ReadOnlyField):
         super().__init__(**kwargs)
 
 
+# (serializer class, language) -> (custom field version, the fields built).
+# The fields are copied for every serializer, as DRF copies declared fields.
+field_prototypes: dict[Any, tuple[str, dict[str, serializers.Field]]] = {}
+
+
 class CustomFieldsSerializerMixin:
     """Add the active custom fields of ``Meta.model`` as top-level fields.
 
-    Put it first in a ModelSerializer's bases. The fields are built each time
-    a serializer is created, so the API and its schema follow the current
-    definitions. Written values are checked by ``clean_values`` and stored in
-    the document's ``custom`` field, keeping the values of fields not sent.
-    A serializer whose ``read_only_fields`` lists all its fields gets the
-    custom fields read-only too.
+    Put it first in a ModelSerializer's bases. The fields follow the current
+    definitions, so the API and its schema change with them. They are built
+    once per serializer class, language and version of the definitions, and
+    copied for each serializer, which saves ModelSerializer's introspection
+    of the model on every request. Written values are checked by
+    ``clean_values`` and stored in the document's ``custom`` field, keeping
+    the values of fields not sent. A serializer whose ``read_only_fields``
+    lists all its fields gets the custom fields read-only too.
     """
 
     Meta: Any
@@ -51,6 +62,13 @@ class CustomFieldsSerializerMixin:
     partial: bool
 
     def get_fields(self) -> dict[str, serializers.Field]:
+        name = (type(self), get_language())
+        prototype = versions.memoised(
+            field_prototypes, name, CUSTOM_FIELDS_VERSION, self.build_fields
+        )
+        return copy.deepcopy(prototype)
+
+    def build_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()  # type: ignore[misc]
         read_only = self.all_read_only()
         for definition in active_fields(self.Meta.model):

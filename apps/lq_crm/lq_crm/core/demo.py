@@ -27,7 +27,6 @@ from lq_crm.doctype.slip.services import (
     LineInput,
     cancel_slip,
     create_slip,
-    submit_slip,
 )
 from lq_crm.doctype.store.models import Store
 from lq_crm.doctype.tier.models import Tier
@@ -313,8 +312,8 @@ class DemoLoader:
                 receipt_number=f"{member.legacy_id}-{number:02d}",
                 lines=self.slip_lines(),
                 purchased_at=min(purchased_at, self.now),
+                submit=True,
             )
-            submit_slip(slip)
             self.counts.slips += 1
             if self.random.random() < 0.04:
                 cancel_slip(slip, reason="演示：顾客退货")

@@ -2,30 +2,24 @@
 
 Forms, lists, serializers and exports read definitions on every request, so
 they are kept as frozen snapshots in the Django cache (Redis in production)
-and in a per-process memo, both keyed by a version token stored in the
-cache. Saving or deleting a definition replaces the token once the
-transaction commits, so the next read in any web or worker process misses
-both and rebuilds from the database without a restart. The token is random,
-so a flushed cache never brings back a token that an old memo still holds.
-
-Inside a transaction that changed definitions, reads bypass both caches until
-it ends, so the change is visible to its own transaction but never cached for
-others before it commits.
+and in a per-process memo, both keyed by the version token ``VERSION_KEY``
+(see lq_crm.core.versions). Saving or deleting a definition replaces the
+token once the transaction commits, so the next read in any web or worker
+process rebuilds from the database without a restart.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db import connection, transaction
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import get_language
 
+from lq_crm.core import versions
 from lq_crm.customize.models import (
     CustomField,
     FieldLabel,
@@ -113,47 +107,14 @@ class Definitions:
 memo: dict[str, tuple[str, Definitions]] = {}
 
 
-def current_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
-    return str(version)
-
-
 def bump_version() -> None:
     """Make every process read definitions from the database again."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-
-
-class PendingBump:
-    """The commit hook of a transaction that changed definitions."""
-
-    def __init__(self) -> None:
-        self.done = False
-
-    def __call__(self) -> None:
-        bump_version()
-        self.done = True
-
-
-def pending_bumps() -> list[PendingBump]:
-    # Django drops the hooks of a transaction or savepoint that rolls back, so
-    # a hook still listed means the open transaction changed definitions.
-    hooks = [entry[1] for entry in connection.run_on_commit]
-    return [hook for hook in hooks if isinstance(hook, PendingBump) and not hook.done]
-
-
-def changes_pending() -> bool:
-    return connection.in_atomic_block and bool(pending_bumps())
+    versions.bump_version(VERSION_KEY)
 
 
 def mark_changed(**kwargs: Any) -> None:
     """Invalidate the cached definitions once the current transaction commits."""
-    if changes_pending():
-        return
-
-    transaction.on_commit(PendingBump())
+    versions.schedule_bump(VERSION_KEY)
 
 
 def connect_signals() -> None:
@@ -175,11 +136,11 @@ def concrete(model: type[Model]) -> type[Model]:
 def get_definitions(model: type[Model]) -> Definitions:
     """Return the custom fields (active or not) and the layout of ``model``."""
     model = concrete(model)
-    if changes_pending():
+    if versions.changes_pending(VERSION_KEY):
         return build_definitions(model)
 
     label = model._meta.label_lower
-    version = current_version()
+    version = versions.current_version(VERSION_KEY)
     memoised = memo.get(label)
     if memoised is not None and memoised[0] == version:
         return memoised[1]

@@ -28,7 +28,6 @@ from lq_crm.doctype.slip.services import (
     SlipError,
     clean_amount,
     create_slip,
-    submit_slip,
 )
 from lq_crm.doctype.store.models import Store
 from lq_crm.imports.cleaning import (
@@ -258,7 +257,7 @@ class SlipImporter(Importer):
             data: SlipRow = row.data
             try:
                 with transaction.atomic():
-                    slip = create_slip(
+                    create_slip(
                         card=data.card,  # type: ignore[arg-type]
                         store=data.store,
                         receipt_number=data.receipt,
@@ -272,7 +271,7 @@ class SlipImporter(Importer):
                         purchased_at=data.purchased_at,
                         clerk=self.context.user,
                         source=PurchaseSlip.Source.IMPORT,
+                        submit=True,
                     )
-                    submit_slip(slip, self.context.user)
             except SlipError as error:
                 row.fail(str(error))

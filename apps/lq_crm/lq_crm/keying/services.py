@@ -33,7 +33,6 @@ from lq_crm.doctype.slip.services import (
     SlipError,
     create_slip,
     find_live_slip,
-    submit_slip,
 )
 from lq_crm.keying.cards import CardState
 from lq_crm.keying.checks import Plan, check_form
@@ -367,7 +366,7 @@ def record_purchase(
     if not plan.lines or plan.form.store is None:
         return None
 
-    slip = create_slip(
+    return create_slip(
         card=card,
         store=plan.form.store,
         receipt_number=receipt_number,
@@ -375,5 +374,5 @@ def record_purchase(
         purchased_at=form_moment(plan.form_date),
         clerk=user,
         source=plan.form.source,
+        submit=True,
     )
-    return submit_slip(slip, user)

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
+from lq_crm.access.memo import remembered
 from lq_crm.access.models import Role
 from lq_crm.core.users import Actor, actor_id
 from lq_crm.workflow.conditions import ConditionError, evaluate_condition
@@ -123,11 +124,15 @@ def state_labels(model: type[Model], codes: frozenset[str]) -> str:
 
 
 def role_codes(user: Actor) -> frozenset[str]:
+    """Return the codes of the user's roles, from the access memo."""
     if user is None or not user.is_authenticated:
         return frozenset()
 
-    codes = Role.objects.filter(group__user__pk=user.pk).values_list("code", flat=True)
-    return frozenset(codes)
+    def load() -> frozenset[str]:
+        codes = Role.objects.filter(group__user__pk=user.pk)
+        return frozenset(codes.values_list("code", flat=True))
+
+    return remembered(("roles", user.pk), load)
 
 
 def rejection_by_role(
@@ -243,42 +248,45 @@ def apply_transition(
     *,
     note: str = "",
     changes: Mapping[str, Any] | None = None,
+    locked: bool = False,
 ) -> DocumentT:
     """Take ``action`` on ``document`` for ``user`` and return the document.
 
     ``user`` None is a background job. ``changes`` are other fields that the
     transition sets (a timestamp, a reason); they are saved with the state in
-    one save, so the history has one row per transition. Raises
-    TransitionError when the document's type has no workflow, the action does
-    not leave the current state, the user may not take it or its condition is
-    false.
+    one save, so the history has one row per transition. ``locked`` tells
+    that the caller holds the document's row lock and that ``document`` is
+    current, as for a row it inserted in the same transaction, so the row is
+    not read again. Raises TransitionError when the document's type has no
+    workflow, the action does not leave the current state, the user may not
+    take it or its condition is false.
     """
     model = type(document)
     definition = get_workflow(model)
     state_field = definition.state_field
     changes = dict(changes or {})
 
-    with transaction.atomic():
-        locked = model._default_manager.select_for_update().get(pk=document.pk)
-        from_state = getattr(locked, state_field)
-        transition = check_transition(definition, locked, action, user)
-
-        setattr(locked, state_field, transition.to_state)
-        for name, value in changes.items():
-            setattr(locked, name, value)
-        save_state(locked, [state_field, *changes], action, user)
-        TransitionLog.objects.create(
-            document_type=ContentType.objects.get_for_model(model),
-            document_id=str(locked.pk),
-            workflow_id=definition.pk,
-            action=action,
-            from_state=from_state,
-            to_state=transition.to_state,
-            user_id=actor_id(user),
-            note=note,
+    # No savepoint, which saves two statements per transition. A rejection
+    # has written nothing and is raised after the block, so the caller's
+    # transaction stays usable; any other error rolls it back.
+    rejection: TransitionError | None = None
+    with transaction.atomic(savepoint=False):
+        current = (
+            document
+            if locked
+            else model._default_manager.select_for_update().get(pk=document.pk)
         )
+        from_state = getattr(current, state_field)
+        try:
+            transition = check_transition(definition, current, action, user)
+        except TransitionError as error:
+            rejection = error
+        else:
+            write_transition(current, definition, transition, user, note, changes)
 
-    copy_saved_fields(locked, document, [state_field, *changes])
+    if rejection is not None:
+        raise rejection
+    copy_saved_fields(current, document, [state_field, *changes])
     logger.info(
         "Workflow %s: %s %s %s -> %s by user %s",
         definition.code,
@@ -289,6 +297,32 @@ def apply_transition(
         actor_id(user),
     )
     return document
+
+
+def write_transition(
+    document: Model,
+    definition: WorkflowDefinition,
+    transition: Transition,
+    user: Actor,
+    note: str,
+    changes: dict[str, Any],
+) -> None:
+    """Save the new state with ``changes`` and log the transition."""
+    from_state = getattr(document, definition.state_field)
+    setattr(document, definition.state_field, transition.to_state)
+    for name, value in changes.items():
+        setattr(document, name, value)
+    save_state(document, [definition.state_field, *changes], transition.action, user)
+    TransitionLog.objects.create(
+        document_type=ContentType.objects.get_for_model(type(document)),
+        document_id=str(document.pk),
+        workflow_id=definition.pk,
+        action=transition.action,
+        from_state=from_state,
+        to_state=transition.to_state,
+        user_id=actor_id(user),
+        note=note,
+    )
 
 
 def check_transition(

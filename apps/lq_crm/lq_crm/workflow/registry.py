@@ -1,30 +1,24 @@
 """Read workflow definitions through the shared cache, fresh in every process.
 
 Definitions are read on every transition, so they are kept as plain frozen
-snapshots in the Django cache (Redis in production) and in a per-process memo.
-Both are keyed by a version token stored in the cache. Saving or deleting a
-workflow, state or transition replaces the token once the transaction
-commits, so the next read in any web or worker process misses both and
-rebuilds from the database. The token is random rather than a counter, so a
-flushed cache can never bring back a token that an old memo still holds.
-
-Inside a transaction that changed definitions, reads bypass both caches until
-the transaction ends, so the change is visible to its own transaction but is
-never cached for others before it commits.
+snapshots in the Django cache (Redis in production) and in a per-process memo,
+both keyed by the version token ``VERSION_KEY`` (see lq_crm.core.versions).
+Saving or deleting a workflow, state or transition replaces the token once
+the transaction commits, so the next read in any web or worker process
+rebuilds from the database.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db import connection, transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from lq_crm.core import versions
 from lq_crm.workflow.models import Workflow, WorkflowState, WorkflowTransition
 
 VERSION_KEY = "workflow:version"
@@ -77,63 +71,14 @@ class WorkflowDefinition:
 memo: dict[str, tuple[str, WorkflowDefinition | None]] = {}
 
 
-# The functions below take the cache key of the version token, so that other
-# per-process caches of rarely changing rows (lq_crm.doctype.club.reference)
-# are invalidated the same way under a key of their own.
-
-
-def current_version(key: str = VERSION_KEY) -> str:
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, uuid.uuid4().hex, timeout=None)
-        version = cache.get(key)
-    return str(version)
-
-
-def bump_version(key: str = VERSION_KEY) -> None:
-    """Make every process read the rows behind ``key`` from the database again."""
-    cache.set(key, uuid.uuid4().hex, timeout=None)
-
-
-class PendingBump:
-    """The commit hook of a transaction that changed the rows behind ``key``."""
-
-    def __init__(self, key: str = VERSION_KEY) -> None:
-        self.key = key
-        self.done = False
-
-    def __call__(self) -> None:
-        bump_version(self.key)
-        self.done = True
-
-
-def pending_bumps(key: str = VERSION_KEY) -> list[PendingBump]:
-    # Django drops a transaction's hooks when it rolls back, and a savepoint's
-    # hooks when the savepoint rolls back, so a hook still in this list means
-    # the open transaction has uncommitted changes.
-    hooks = [entry[1] for entry in connection.run_on_commit]
-    return [
-        hook
-        for hook in hooks
-        if isinstance(hook, PendingBump) and hook.key == key and not hook.done
-    ]
-
-
-def schedule_bump(key: str = VERSION_KEY) -> None:
-    """Replace the version token ``key`` once the current transaction commits."""
-    if connection.in_atomic_block and pending_bumps(key):
-        return
-
-    transaction.on_commit(PendingBump(key))
+def bump_version() -> None:
+    """Make every process read workflow definitions from the database again."""
+    versions.bump_version(VERSION_KEY)
 
 
 def mark_changed(**kwargs: Any) -> None:
     """Invalidate the cached definitions once the current transaction commits."""
-    schedule_bump(VERSION_KEY)
-
-
-def changes_pending(key: str = VERSION_KEY) -> bool:
-    return connection.in_atomic_block and bool(pending_bumps(key))
+    versions.schedule_bump(VERSION_KEY)
 
 
 def connect_signals() -> None:
@@ -160,10 +105,10 @@ def get_definition(model: type[Model]) -> WorkflowDefinition | None:
     if model._meta.proxy and model._meta.concrete_model is not None:
         model = model._meta.concrete_model
     label = model_label(model)
-    if changes_pending():
+    if versions.changes_pending(VERSION_KEY):
         return build_definition(model)
 
-    version = current_version()
+    version = versions.current_version(VERSION_KEY)
     memoised = memo.get(label)
     if memoised is not None and memoised[0] == version:
         return memoised[1]

@@ -91,14 +91,20 @@ def find_card(card_number: str, cards: QuerySet[Card] | None = None) -> Card:
     )
 
 
-def get_usable_card(card_number: str, user: Any = None) -> Card:
+def get_usable_card(
+    card_number: str, user: Any = None, *, with_household: bool = True
+) -> Card:
     """Return the issued or active card with this number, or raise CardError.
 
     With ``user``, only cards of households in the user's cities are found:
     a regional office records purchases for its own households, and another
     city's card reads as not found, so its existence is not disclosed.
+    ``with_household`` reads the household with the card, for callers that
+    use more of it than its id; a slip needs only the id.
     """
-    cards: QuerySet[Card] = Card.objects.select_related("member", "replaced_by")
+    cards: QuerySet[Card] = Card.objects.all()
+    if with_household:
+        cards = cards.select_related("member")
     if user is not None:
         cards = visible_to(cards, user)
     card = find_card(card_number, cards)
@@ -420,10 +426,10 @@ def record_first_purchase(
 ) -> PurchaseSlip:
     # Imported here because the slip services import this module for the
     # card checks that every slip needs.
-    from lq_crm.doctype.slip.services import SlipError, create_slip, submit_slip
+    from lq_crm.doctype.slip.services import SlipError, create_slip
 
     try:
-        slip = create_slip(
+        return create_slip(
             card=card,
             store=purchase.store,
             receipt_number=purchase.receipt_number,
@@ -431,8 +437,8 @@ def record_first_purchase(
             purchased_at=purchase.purchased_at,
             clerk=user,
             source=purchase.source,
+            submit=True,
         )
-        return submit_slip(slip, user)
     except SlipError as error:
         raise CardError(str(error)) from None
 

@@ -2,8 +2,7 @@
 
 Club settings, tiers, product categories and stores are read on every slip
 submitted through the API. They are memoised per process under a version
-token in the shared cache, with the mechanism that caches workflow
-definitions (lq_crm.workflow.registry) but under a key of its own. Saving or
+token of their own in the shared cache (lq_crm.core.versions). Saving or
 deleting one of these rows replaces the token once the transaction commits,
 so the next read in any process reloads them from the database. Inside a
 transaction that changed one of them, reads bypass the memo until it ends.
@@ -23,35 +22,24 @@ from typing import Any, TypeVar
 
 from django.db.models.signals import post_delete, post_save
 
+from lq_crm.core import versions
 from lq_crm.doctype.club.models import ClubSettings
 from lq_crm.doctype.product.models import ProductCategory
 from lq_crm.doctype.store.models import Store
 from lq_crm.doctype.tier.models import Tier
-from lq_crm.workflow.registry import changes_pending, current_version, schedule_bump
 
 VERSION_KEY = "club:reference:version"
 CACHED_MODELS = (ClubSettings, Tier, ProductCategory, Store)
 
 ValueT = TypeVar("ValueT")
 
-# Memo name -> (version token, value). A dict assignment is atomic, so the
-# threads of one process need no lock.
-memo: dict[str, tuple[str, Any]] = {}
+# Memo name -> (version token, value).
+memo: dict[Any, tuple[str, Any]] = {}
 
 
 def memoised(name: str, load: Callable[[], ValueT]) -> ValueT:
     """Return the memo ``name`` for the current version, loading it when stale."""
-    if changes_pending(VERSION_KEY):
-        return load()
-
-    version = current_version(VERSION_KEY)
-    entry = memo.get(name)
-    if entry is not None and entry[0] == version:
-        return entry[1]
-
-    value = load()
-    memo[name] = (version, value)
-    return value
+    return versions.memoised(memo, name, VERSION_KEY, load)
 
 
 def club_settings() -> ClubSettings:
@@ -76,7 +64,7 @@ def stores_by_code() -> dict[str, Store]:
 
 def mark_changed(**kwargs: Any) -> None:
     """Invalidate every process's memo once the current transaction commits."""
-    schedule_bump(VERSION_KEY)
+    versions.schedule_bump(VERSION_KEY)
 
 
 def connect_signals() -> None:

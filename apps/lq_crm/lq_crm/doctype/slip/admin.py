@@ -79,7 +79,9 @@ class SlipForm(forms.ModelForm):
     def clean_card_number(self) -> str:
         number = self.cleaned_data["card_number"]
         try:
-            self.instance.card = get_usable_card(number, self.user)
+            self.instance.card = get_usable_card(
+                number, self.user, with_household=False
+            )
         except CardError as error:
             raise forms.ValidationError(str(error)) from None
         self.instance.member_id = self.instance.card.member_id

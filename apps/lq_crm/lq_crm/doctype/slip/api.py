@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Model
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -34,7 +33,6 @@ from lq_crm.doctype.slip.services import (
     LineInput,
     SlipError,
     create_slip,
-    submit_slip,
 )
 
 StrOrPromise = str | Promise
@@ -218,9 +216,22 @@ class SlipViewSet(
             # in step, so this rejects early the users that submit_slip would.
             require_permission(request, "slip.submit_purchaseslip")
 
+        # create_slip opens the transaction, so the card is read before it.
         try:
-            with transaction.atomic():
-                slip = self.create_and_submit(request, data)
+            card = get_usable_card(
+                data["card_number"], request.user, with_household=False
+            )
+            slip = create_slip(
+                card=card,
+                store=data["store"],
+                receipt_number=data["receipt_number"],
+                purchased_at=data.get("purchased_at"),
+                lines=[LineInput(**line) for line in data["lines"]],
+                clerk=request.user,
+                source=PurchaseSlip.Source.API,
+                custom=data.get("custom"),
+                submit=data["submit"],
+            )
         except (SlipError, CardError) as error:
             return error_response(error)
 
@@ -228,24 +239,6 @@ class SlipViewSet(
         # card and its lines are in memory, so rendering reads no rows.
         serializer.instance = slip
         return Response(serializer.data, status=status.HTTP_201_CREATED)
-
-    def create_and_submit(self, request: Request, data: dict[str, Any]) -> PurchaseSlip:
-        """Create the slip and, if asked, submit it in the same transaction."""
-        card = get_usable_card(data["card_number"], request.user)
-        slip = create_slip(
-            card=card,
-            store=data["store"],
-            receipt_number=data["receipt_number"],
-            purchased_at=data.get("purchased_at"),
-            lines=[LineInput(**line) for line in data["lines"]],
-            clerk=request.user,
-            source=PurchaseSlip.Source.API,
-            custom=data.get("custom"),
-            submit_follows=data["submit"],
-        )
-        if data["submit"]:
-            slip = submit_slip(slip, request.user)
-        return slip
 
     def workflow_error_response(self, error: Exception) -> Response:
         return error_response(error)

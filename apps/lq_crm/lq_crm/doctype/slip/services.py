@@ -171,13 +171,15 @@ def create_slip(
     source: str = PurchaseSlip.Source.DESK,
     amended_from: PurchaseSlip | None = None,
     custom: dict[str, Any] | None = None,
-    submit_follows: bool = False,
+    submit: bool = False,
 ) -> PurchaseSlip:
-    """Create a draft slip; a receipt already recorded for the store is rejected.
+    """Create a draft slip, or with ``submit`` a submitted one, in one transaction.
 
-    ``submit_follows`` is for a caller that submits the slip in the same
-    transaction. The submission's history row then contains the whole slip, so
-    creating it writes none.
+    A receipt already recorded for the store is rejected. ``submit`` leaves no
+    draft behind and writes one history row, the submitted slip. It locks the
+    household before inserting the slip: the insert takes a shared lock on
+    the household's row to check the foreign key, and two slips for one card
+    that both held it and then asked for the exclusive lock would deadlock.
     """
     receipt_number = receipt_number.strip()
     if not receipt_number:
@@ -207,8 +209,6 @@ def create_slip(
         amended_from=amended_from,
         custom=custom or {},
     )
-    if submit_follows:
-        slip.skip_history_when_saving = True  # type: ignore[attr-defined]
     rows = [
         PurchaseSlipLine(
             slip=slip,
@@ -219,6 +219,25 @@ def create_slip(
         )
         for line, amount in zip(lines, amounts, strict=True)
     ]
+    if not submit:
+        insert_slip(slip, rows)
+        return slip
+
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=slip.member_id)
+        earn_points(rows)
+        # The submission's history row records the whole slip.
+        slip.skip_history_when_saving = True  # type: ignore[attr-defined]
+        try:
+            insert_slip(slip, rows)
+        finally:
+            del slip.skip_history_when_saving  # type: ignore[attr-defined]
+        transition_and_record(slip, member, rows, clerk, inserted=True)
+    return slip
+
+
+def insert_slip(slip: PurchaseSlip, rows: list[PurchaseSlipLine]) -> None:
+    """Insert the slip and its lines, or raise DuplicateReceiptError."""
     try:
         with transaction.atomic():
             slip.save()
@@ -227,16 +246,12 @@ def create_slip(
         # The unique index on (store, receipt_key) rejects a receipt that is
         # already recorded, whether long ago or by a request running now.
         slip.pk = None
-        existing = find_live_slip(store, receipt_number)
+        existing = find_live_slip(slip.store, slip.receipt_number)
         if existing is None:
             raise
         raise DuplicateReceiptError(existing) from None
-    finally:
-        if submit_follows:
-            del slip.skip_history_when_saving  # type: ignore[attr-defined]
 
     remember_lines(slip, rows)
-    return slip
 
 
 def remember_lines(slip: PurchaseSlip, rows: list[PurchaseSlipLine]) -> None:
@@ -302,44 +317,66 @@ def submit_slip(slip: PurchaseSlip, user: Actor = None) -> PurchaseSlip:
     """Submit a draft: earn its points, add its spend, move the tier if reached.
 
     The household's row is locked first. apply_transition then locks the
-    slip's row and rejects a slip that is no longer a draft.
-
-    The block opens no savepoint inside a caller's transaction, which saves
-    two statements per slip. A rejected transition has written nothing and
-    is raised after the block, so the caller's transaction stays usable. Any
-    other error marks the caller's transaction for rollback.
+    slip's row and rejects a slip that is no longer a draft. A rejected
+    transition has written nothing, so the caller's transaction stays usable.
     """
-    rejection: TransitionError | None = None
-    with transaction.atomic(savepoint=False):
+    with transaction.atomic():
         member = Member.objects.select_for_update().get(pk=slip.member_id)
-        try:
-            apply_transition(
-                slip, "submit", user, changes={"submitted_at": timezone.now()}
-            )
-        except TransitionError as error:
-            rejection = error
-        else:
-            record_submission(slip, member, user)
+        lines = lines_with_categories(slip)
+        earn_points(lines)
+        transition_and_record(slip, member, lines, user)
+    return slip
 
-    if rejection is not None:
+
+def transition_and_record(
+    slip: PurchaseSlip,
+    member: Member,
+    lines: list[PurchaseSlipLine],
+    user: Actor,
+    *,
+    inserted: bool = False,
+) -> None:
+    """Take the "submit" transition and write what it earns.
+
+    The caller holds the household's row locked and has set the points of
+    ``lines``, the slip's lines. ``inserted`` tells that this transaction
+    inserted the slip with its lines, so the slip's row is locked and
+    current, and the lines' points are stored.
+    """
+    try:
+        apply_transition(
+            slip,
+            "submit",
+            user,
+            changes={"submitted_at": timezone.now()},
+            locked=inserted,
+        )
+    except TransitionError as error:
         raise rejected(
             slip,
-            rejection,
+            error,
             _(
                 "Slip %(slip)s is %(status)s: only a slip that is %(states)s "
                 "can be submitted."
             ),
-        ) from rejection
-    return slip
+        ) from error
+
+    if not inserted:
+        PurchaseSlipLine.objects.bulk_update(lines, ["points"])
+    record_submission(slip, member, lines, user)
 
 
-def record_submission(slip: PurchaseSlip, member: Member, user: Actor) -> None:
-    """Write what submitting ``slip`` earns, with the household's row locked."""
+def earn_points(lines: list[PurchaseSlipLine]) -> None:
+    """Set each line's points from its amount and its category's rate."""
     rounding = club_settings().points_rounding
-    lines = lines_with_categories(slip)
     for line in lines:
         line.points = line_points(line.amount, line.category.point_rate, rounding)
-    PurchaseSlipLine.objects.bulk_update(lines, ["points"])
+
+
+def record_submission(
+    slip: PurchaseSlip, member: Member, lines: list[PurchaseSlipLine], user: Actor
+) -> None:
+    """Write what submitting ``slip`` earns, with the household's row locked."""
     PointsLedgerEntry.objects.bulk_create(
         PointsLedgerEntry(
             key=f"earn:{line.pk}",

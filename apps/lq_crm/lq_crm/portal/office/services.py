@@ -10,7 +10,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -26,7 +25,7 @@ from lq_crm.doctype.event.models import Event
 from lq_crm.doctype.member.models import Member
 from lq_crm.doctype.region.models import Region
 from lq_crm.doctype.slip.models import PurchaseSlip
-from lq_crm.doctype.slip.services import LineInput, create_slip, submit_slip
+from lq_crm.doctype.slip.services import LineInput, create_slip
 from lq_crm.doctype.store.models import Store
 
 logger = logging.getLogger(__name__)
@@ -61,24 +60,19 @@ def enter_slip(
 ) -> PurchaseSlip:
     """Create and submit a slip in one transaction, so no draft is left behind.
 
-    The household's row is locked before the slip is inserted. InnoDB takes a
-    shared lock on the household row to check the slip's foreign key, and two
-    entries on one card that both hold it and then ask for submit_slip's
-    exclusive lock would deadlock. A second entry of the same receipt raises
-    DuplicateReceiptError through the unique index on (store, receipt_key).
+    A second entry of the same receipt raises DuplicateReceiptError through
+    the unique index on (store, receipt_key).
     """
-    member = household_of(card)
-    with transaction.atomic():
-        Member.objects.select_for_update().get(pk=member.pk)
-        slip = create_slip(
-            card=card,
-            store=store,
-            receipt_number=receipt_number,
-            lines=lines,
-            clerk=user,
-            source=PurchaseSlip.Source.PORTAL,
-        )
-        slip = submit_slip(slip, user)
+    household_of(card)
+    slip = create_slip(
+        card=card,
+        store=store,
+        receipt_number=receipt_number,
+        lines=lines,
+        clerk=user,
+        source=PurchaseSlip.Source.PORTAL,
+        submit=True,
+    )
 
     logger.info("Portal slip %s entered by user %s", slip.pk, actor_id(user))
     return slip

@@ -1,0 +1,146 @@
+"""Version tokens that tell every process when rarely changing rows changed.
+
+Workflow definitions, custom field definitions, permission sets and the
+club's reference rows (settings, tiers, categories, stores) are read on
+nearly every request. Each process keeps them in a memo keyed by a version
+token stored in the shared cache (Redis in production). Saving or deleting
+one of those rows replaces its token once the transaction commits, so the
+next read in any web or worker process misses the memo and reloads from the
+database. A token is random rather than a counter, so a flushed cache can
+never bring back a token that an old memo still holds.
+
+Inside a transaction that changed such rows, ``changes_pending`` is true
+until it ends, and readers bypass their memos: the change is visible to its
+own transaction but never cached for others before it commits.
+
+During a web request each token is read from the cache once and kept for the
+rest of the request (``VersionSnapshotMiddleware``), so one request sees one
+consistent set of definitions and pays one cache read per token. A token that
+the request itself replaces is updated in its snapshot at once. Jobs and
+commands have no snapshot and read the cache every time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Hashable
+from contextvars import ContextVar
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.http import HttpRequest, HttpResponse
+
+ValueT = TypeVar("ValueT")
+
+# Cache key -> token, for the current request only; None outside requests.
+request_tokens: ContextVar[dict[str, str] | None] = ContextVar(
+    "request_tokens", default=None
+)
+
+
+def current_version(key: str) -> str:
+    """Return the token ``key``, creating it when the cache has none."""
+    snapshot = request_tokens.get()
+    if snapshot is not None and key in snapshot:
+        return snapshot[key]
+
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, uuid.uuid4().hex, timeout=None)
+        version = cache.get(key)
+    version = str(version)
+    if snapshot is not None:
+        snapshot[key] = version
+    return version
+
+
+def bump_version(key: str) -> None:
+    """Make every process read the rows behind ``key`` from the database again."""
+    version = uuid.uuid4().hex
+    cache.set(key, version, timeout=None)
+    snapshot = request_tokens.get()
+    if snapshot is not None:
+        snapshot[key] = version
+
+
+class PendingBump:
+    """The commit hook of a transaction that changed the rows behind ``key``."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.done = False
+
+    def __call__(self) -> None:
+        bump_version(self.key)
+        self.done = True
+
+
+def pending_bumps(key: str) -> list[PendingBump]:
+    # Django drops a transaction's hooks when it rolls back, and a savepoint's
+    # hooks when the savepoint rolls back, so a hook still in this list means
+    # the open transaction has uncommitted changes.
+    hooks = [entry[1] for entry in connection.run_on_commit]
+    return [
+        hook
+        for hook in hooks
+        if isinstance(hook, PendingBump) and hook.key == key and not hook.done
+    ]
+
+
+def changes_pending(key: str) -> bool:
+    """Tell whether the open transaction changed the rows behind ``key``."""
+    return connection.in_atomic_block and bool(pending_bumps(key))
+
+
+def memoised(
+    memo: dict[Hashable, tuple[str, ValueT]],
+    name: Hashable,
+    key: str,
+    load: Callable[[], ValueT],
+) -> ValueT:
+    """Return ``memo[name]`` if it was loaded under the current token ``key``.
+
+    Otherwise call ``load`` and keep its value under the token. Inside a
+    transaction that changed the rows behind ``key``, the value is loaded
+    and not kept. A dict assignment is atomic, so the threads of one process
+    can share ``memo`` without a lock.
+    """
+    if changes_pending(key):
+        return load()
+
+    version = current_version(key)
+    entry = memo.get(name)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+
+    value = load()
+    memo[name] = (version, value)
+    return value
+
+
+def schedule_bump(key: str) -> None:
+    """Replace the token ``key`` once the current transaction commits."""
+    if changes_pending(key):
+        return
+
+    transaction.on_commit(PendingBump(key))
+
+
+class VersionSnapshotMiddleware:
+    """Read each version token at most once per request.
+
+    The snapshot ends when the view returns or raises. A streamed response
+    is read after that, so code that runs while streaming reads the cache as
+    jobs do.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        reset = request_tokens.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            request_tokens.reset(reset)
