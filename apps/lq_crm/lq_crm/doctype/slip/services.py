@@ -24,6 +24,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lq_crm.core.transactions import atomic_with_retry
 from lq_crm.core.users import Actor, actor_id
 from lq_crm.doctype.card.models import Card
 from lq_crm.doctype.card.services import CardError, activate_card, check_usable
@@ -176,10 +177,7 @@ def create_slip(
     """Create a draft slip, or with ``submit`` a submitted one, in one transaction.
 
     A receipt already recorded for the store is rejected. ``submit`` leaves no
-    draft behind and writes one history row, the submitted slip. It locks the
-    household before inserting the slip: the insert takes a shared lock on
-    the household's row to check the foreign key, and two slips for one card
-    that both held it and then asked for the exclusive lock would deadlock.
+    draft behind and writes one history row, the submitted slip.
     """
     receipt_number = receipt_number.strip()
     if not receipt_number:
@@ -193,46 +191,65 @@ def create_slip(
     except CardError as error:
         raise SlipError(str(error)) from None
     amounts = [clean_amount(line.amount) for line in lines]
+    moment = purchased_at or timezone.now()
 
-    slip = PurchaseSlip(
-        card=card,
-        # check_usable rejected a card that belongs to no household.
-        member_id=cast(int, card.member_id),
-        store=store,
-        receipt_number=receipt_number,
-        receipt_key=receipt_number,
-        purchased_at=purchased_at or timezone.now(),
-        clerk_id=actor_id(clerk),
-        owner_id=actor_id(clerk),
-        source=source,
-        total=sum(amounts, Decimal("0.00")),
-        amended_from=amended_from,
-        custom=custom or {},
-    )
-    rows = [
-        PurchaseSlipLine(
-            slip=slip,
-            category=line.category,
-            product=line.product,
-            quantity=line.quantity,
-            amount=amount,
+    def build() -> tuple[PurchaseSlip, list[PurchaseSlipLine]]:
+        slip = PurchaseSlip(
+            card=card,
+            # check_usable rejected a card that belongs to no household.
+            member_id=cast(int, card.member_id),
+            store=store,
+            receipt_number=receipt_number,
+            receipt_key=receipt_number,
+            purchased_at=moment,
+            clerk_id=actor_id(clerk),
+            owner_id=actor_id(clerk),
+            source=source,
+            total=sum(amounts, Decimal("0.00")),
+            amended_from=amended_from,
+            custom=custom or {},
         )
-        for line, amount in zip(lines, amounts, strict=True)
-    ]
+        rows = [
+            PurchaseSlipLine(
+                slip=slip,
+                category=line.category,
+                product=line.product,
+                quantity=line.quantity,
+                amount=amount,
+            )
+            for line, amount in zip(lines, amounts, strict=True)
+        ]
+        return slip, rows
+
     if not submit:
+        slip, rows = build()
         insert_slip(slip, rows)
         return slip
 
-    with transaction.atomic():
-        member = Member.objects.select_for_update().get(pk=slip.member_id)
-        earn_points(rows)
-        # The submission's history row records the whole slip.
-        slip.skip_history_when_saving = True  # type: ignore[attr-defined]
-        try:
-            insert_slip(slip, rows)
-        finally:
-            del slip.skip_history_when_saving  # type: ignore[attr-defined]
-        transition_and_record(slip, member, rows, clerk, inserted=True)
+    return atomic_with_retry(
+        lambda: insert_and_submit(*build(), clerk), "Slip submission"
+    )
+
+
+def insert_and_submit(
+    slip: PurchaseSlip, rows: list[PurchaseSlipLine], user: Actor
+) -> PurchaseSlip:
+    """Insert a new slip and submit it, in the caller's transaction.
+
+    The household is locked before the slip is inserted. The insert takes a
+    shared lock on the household's row to check the foreign key, and two
+    slips for one card that both held it and then asked for the exclusive
+    lock would deadlock.
+    """
+    member = Member.objects.select_for_update().get(pk=slip.member_id)
+    earn_points(rows)
+    # The submission's history row records the whole slip.
+    slip.skip_history_when_saving = True  # type: ignore[attr-defined]
+    try:
+        insert_slip(slip, rows)
+    finally:
+        del slip.skip_history_when_saving  # type: ignore[attr-defined]
+    transition_and_record(slip, member, rows, user, inserted=True)
     return slip
 
 
@@ -320,12 +337,15 @@ def submit_slip(slip: PurchaseSlip, user: Actor = None) -> PurchaseSlip:
     slip's row and rejects a slip that is no longer a draft. A rejected
     transition has written nothing, so the caller's transaction stays usable.
     """
-    with transaction.atomic():
+
+    def submit() -> PurchaseSlip:
         member = Member.objects.select_for_update().get(pk=slip.member_id)
         lines = lines_with_categories(slip)
         earn_points(lines)
         transition_and_record(slip, member, lines, user)
-    return slip
+        return slip
+
+    return atomic_with_retry(submit, "Slip submission")
 
 
 def transition_and_record(
@@ -405,55 +425,59 @@ def cancel_slip(
     slip: PurchaseSlip, user: Actor = None, reason: str = ""
 ) -> PurchaseSlip:
     """Cancel a submitted slip and reverse exactly what submitting it did."""
-    with transaction.atomic():
-        member, slip = lock_for_change(slip)
-        try:
-            apply_transition(
-                slip,
-                "cancel",
-                user,
-                note=reason,
-                changes={
-                    "cancelled_at": timezone.now(),
-                    "cancel_reason": reason,
-                    "receipt_key": None,
-                },
-            )
-        except TransitionError as error:
-            raise rejected(
-                slip,
-                error,
-                _(
-                    "Slip %(slip)s is %(status)s: only a slip that is %(states)s "
-                    "can be cancelled."
-                ),
-            ) from error
+    cancelled = atomic_with_retry(
+        lambda: cancel_locked(slip, user, reason), "Slip cancellation"
+    )
+    logger.info("Slip %s cancelled", cancelled.pk)
+    return cancelled
 
-        earned = list(
-            PointsLedgerEntry.objects.filter(
-                slip=slip, kind=PointsLedgerEntry.Kind.EARN
-            )
+
+def cancel_locked(slip: PurchaseSlip, user: Actor, reason: str) -> PurchaseSlip:
+    """Lock the household and the slip, then cancel it in the caller's transaction."""
+    member, slip = lock_for_change(slip)
+    try:
+        apply_transition(
+            slip,
+            "cancel",
+            user,
+            note=reason,
+            changes={
+                "cancelled_at": timezone.now(),
+                "cancel_reason": reason,
+                "receipt_key": None,
+            },
         )
-        PointsLedgerEntry.objects.bulk_create(
-            PointsLedgerEntry(
-                key=f"reverse:{entry.slip_line_id}",
-                member=member,
-                card_id=entry.card_id,
-                slip=slip,
-                slip_line_id=entry.slip_line_id,
-                kind=PointsLedgerEntry.Kind.REVERSE,
-                points=-entry.points,
-            )
-            for entry in earned
+    except TransitionError as error:
+        raise rejected(
+            slip,
+            error,
+            _(
+                "Slip %(slip)s is %(status)s: only a slip that is %(states)s "
+                "can be cancelled."
+            ),
+        ) from error
+
+    earned = list(
+        PointsLedgerEntry.objects.filter(slip=slip, kind=PointsLedgerEntry.Kind.EARN)
+    )
+    PointsLedgerEntry.objects.bulk_create(
+        PointsLedgerEntry(
+            key=f"reverse:{entry.slip_line_id}",
+            member=member,
+            card_id=entry.card_id,
+            slip=slip,
+            slip_line_id=entry.slip_line_id,
+            kind=PointsLedgerEntry.Kind.REVERSE,
+            points=-entry.points,
         )
+        for entry in earned
+    )
 
-        recompute_spend(member)
-        apply_tier(member, cause=TierChange.Cause.SLIP_CANCELLED, slip=slip, user=user)
-        # Last, in the same order as submit_slip, so that the two never wait
-        # for each other's aggregate and household count rows in turn.
-        count_slips([slip.pk], sign=-1)
-
-    logger.info("Slip %s cancelled", slip.pk)
+    recompute_spend(member)
+    apply_tier(member, cause=TierChange.Cause.SLIP_CANCELLED, slip=slip, user=user)
+    # Last, in the same order as submit_slip, so that the two take the
+    # aggregate and household count rows in the same order.
+    count_slips([slip.pk], sign=-1)
     return slip
 
 
