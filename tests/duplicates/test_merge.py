@@ -26,8 +26,10 @@ from lq_crm.duplicates.merging import (
 )
 from lq_crm.duplicates.models import DuplicateCandidate, Merge
 from lq_crm.duplicates.services import record_candidates
+from lq_crm.imports.summary import club_summary
 from lq_crm.notify.models import Notification
 from lq_crm.reports.aggregates import check_aggregates
+from lq_crm.reports.models import HouseholdCount, SignupMonth
 from tests.events.builders import departure_of, make_event, persons
 from tests.factories import (
     CardFactory,
@@ -382,3 +384,32 @@ def test_report_aggregates_follow_merge_and_undo(
 
     assert not any(after_merge.values()), after_merge
     assert not any(after_undo.values()), after_undo
+
+
+def counted_households() -> tuple[int, int]:
+    """Return the households in the sign-up table and in the count table."""
+    signed_up = sum(SignupMonth.objects.values_list("households", flat=True))
+    now = sum(HouseholdCount.objects.values_list("households", flat=True))
+    return signed_up, now
+
+
+def test_merged_household_counted_once(
+    pair: tuple[Card, Card], head_office_admin: User
+) -> None:
+    survivor, merged = pair[0].member, pair[1].member
+    before = club_summary()
+    assert counted_households() == (2, 2)
+
+    merge = merge_members(survivor, merged, user=head_office_admin)
+
+    assert counted_households() == (1, 1)
+    after = club_summary()
+    assert after["households"] == before["households"] - 1
+    assert sum(after["tiers"].values()) == after["households"]
+    assert after["slips"] == before["slips"]
+    assert after["points"] == before["points"]
+
+    undo_merge(merge, user=head_office_admin)
+
+    assert counted_households() == (2, 2)
+    assert club_summary() == before

@@ -5,11 +5,12 @@ may do: the permission set, the role codes the workflows check and the
 cities of the user's scope. Read from the database, that is four or five
 queries per request. They are kept in a per-process memo under the version
 token ``VERSION_KEY`` (lq_crm.core.versions). Every change that can alter
-them replaces the token once its transaction commits: a group's or a user's
-permissions, a user's groups, a role, a city scope and its cities, a deleted
-group, permission or user, and a new user, who may take the id of a user
-removed by a database flush. A user's active and superuser flags are read
-from the user object as it is, so they need no token.
+them replaces the token once its transaction commits. Such changes are a
+group's or a user's permissions, a user's groups, a role, a city scope and
+its cities, and a deleted group, permission or user. A new user replaces it
+too, because it may take the id of a user removed by a database flush. A
+user's active and superuser flags are read from the user object as it is,
+so they need no token.
 """
 
 from __future__ import annotations

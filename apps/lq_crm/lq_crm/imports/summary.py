@@ -15,12 +15,16 @@ from lq_crm.doctype.tier.models import Tier
 
 
 def club_summary() -> dict[str, Any]:
-    """Return the club's totals, with every tier code in ``tiers``, even at 0."""
+    """Return the club's totals, with every tier code in ``tiers``, even at 0.
+
+    A household merged into another one is counted once, as the survivor.
+    """
+    households = Member.objects.unmerged()
     submitted = PurchaseSlip.objects.filter(status=PurchaseSlip.Status.SUBMITTED)
     slips = submitted.aggregate(count=Count("pk"), spend=Sum("total"))
     points = PointsLedgerEntry.objects.aggregate(total=Sum("points"))["total"]
     per_tier = dict(
-        Member.objects.order_by()
+        households.order_by()
         .values_list("tier__code")
         .annotate(count=Count("pk"))
         .values_list("tier__code", "count")
@@ -28,7 +32,7 @@ def club_summary() -> dict[str, Any]:
     spend = (slips["spend"] or Decimal("0")).quantize(Decimal("0.01"))
 
     return {
-        "households": Member.objects.count(),
+        "households": households.count(),
         "cards": Card.objects.count(),
         "slips": slips["count"],
         "spend": str(spend),

@@ -43,6 +43,8 @@ SLIP_LINE_COUNT = (
     "(SELECT COUNT(*) FROM slip_purchaseslipline c WHERE c.slip_id = s.id)"
 )
 SUBMITTED = "s.status = 'submitted'"
+# A household merged into another one is counted as the survivor only.
+UNMERGED = "m.merged_into_id IS NULL"
 ACTIVITY_PLACEHOLDER = "{activity}"
 
 
@@ -159,7 +161,7 @@ SIGNUPS = Aggregate(
     values=(("households", "COUNT(*)"),),
     source="member_member m",
     id_column="m.id",
-    live="1 = 1",
+    live=UNMERGED,
 )
 
 HOUSEHOLDS_NOW = Aggregate(
@@ -173,7 +175,7 @@ HOUSEHOLDS_NOW = Aggregate(
     values=(("households", "COUNT(*)"),),
     source="member_member m",
     id_column="m.id",
-    live="1 = 1",
+    live=UNMERGED,
 )
 
 SLIP_AGGREGATES = (SALES, SLIPS, HOUSEHOLDS, HOUSEHOLD_CATEGORIES)
@@ -284,14 +286,16 @@ def count_slips(slip_ids: Iterable[int], sign: int = 1) -> None:
 def count_signups(member_ids: Iterable[int], sign: int = 1) -> None:
     """Add new households to the household aggregates, or remove them (sign -1).
 
-    Call it in the transaction that creates the households.
+    Call it in the transaction that creates the households. A household
+    merged into another one is not counted.
     """
     ids = sorted(set(member_ids))
     if not ids:
         return
 
     for aggregate in MEMBER_AGGREGATES:
-        add_rows(aggregate, id_condition(aggregate, ids), ids, sign)
+        where = f"{aggregate.live} AND {id_condition(aggregate, ids)}"
+        add_rows(aggregate, where, ids, sign)
 
 
 def move_household_activity(member_id: int, old_activity: str) -> None:
@@ -370,10 +374,17 @@ class HouseholdKey:
     tier_id: int | None
     activity: str
     store_id: int | None
+    merged: bool = False
 
 
 def remove_household(key: HouseholdKey) -> None:
-    """Subtract one household, as it was, from the household aggregates."""
+    """Subtract one household, as it was, from the household aggregates.
+
+    A merged household is not counted, so nothing is subtracted for it.
+    """
+    if key.merged:
+        return
+
     signup = [month_start(key.joined_on), key.city_id, key.store_id or 0, key.activity]
     count = [key.city_id, key.tier_id or 0, key.activity, key.store_id or 0]
     rows: dict[Aggregate, list[Any]] = {SIGNUPS: signup, HOUSEHOLDS_NOW: count}

@@ -137,7 +137,7 @@ def household_list(
 
     Raise ValidationError for a parameter that cannot be read.
     """
-    members = Member.objects.filter(member_condition(filters))
+    members = Member.objects.unmerged().filter(member_condition(filters))
     if joined_month := params.get("joined_month"):
         month = parse_month(joined_month, "joined_month")
         members = members.filter(joined_on__gte=month, joined_on__lte=last_day(month))

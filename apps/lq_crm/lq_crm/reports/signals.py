@@ -19,7 +19,14 @@ from lq_crm.reports.aggregates import (
 )
 
 # Member fields in the aggregates' keys, as named in ``save(update_fields=...)``.
-KEY_FIELDS = {"joined_on", "city", "tier", "signup_activity", "signup_store"}
+KEY_FIELDS = {
+    "joined_on",
+    "city",
+    "tier",
+    "signup_activity",
+    "signup_store",
+    "merged_into",
+}
 
 
 def household_key(member: Member) -> HouseholdKey:
@@ -29,6 +36,7 @@ def household_key(member: Member) -> HouseholdKey:
         tier_id=member.tier_id,
         activity=member.signup_activity,
         store_id=member.signup_store_id,
+        merged=member.merged_into_id is not None,
     )
 
 

@@ -44,7 +44,8 @@ def member_condition(filters: ReportFilters, prefix: str = "") -> Q:
 
 
 def filtered_members(filters: ReportFilters) -> QuerySet[Member]:
-    return Member.objects.filter(member_condition(filters)).order_by()
+    """Select the households that the filters match, leaving out merged ones."""
+    return Member.objects.unmerged().filter(member_condition(filters)).order_by()
 
 
 def has_member_filter(filters: ReportFilters) -> bool:

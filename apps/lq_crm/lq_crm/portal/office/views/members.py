@@ -34,7 +34,9 @@ class MemberListView(OfficePage):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         search = SearchForm(self.request.GET)
-        members: QuerySet[Member] = self.rows(Member.objects.select_related("tier"))
+        members: QuerySet[Member] = self.rows(
+            Member.objects.unmerged().select_related("tier")
+        )
         query = search.cleaned_data["q"].strip() if search.is_valid() else ""
         if query:
             members = members.filter(member_search(query)).distinct()
