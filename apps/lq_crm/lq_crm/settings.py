@@ -9,6 +9,7 @@ jobs run inline, the console SMS backend.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.http import HttpRequest
@@ -157,8 +158,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
 # Redis: cache, job queue and cross-process signals. Without REDIS_URL the
-# site caches in memory and runs jobs inline after the transaction commits.
+# site keeps its cache in files in the site folder and runs jobs inline
+# after the transaction commits. Files, not memory: the web workers must
+# share the version tokens behind every per-process memo (permissions,
+# workflows, custom fields) and the sign-in rate limits.
 REDIS_URL = SITE.optional_string("redis_url")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -171,7 +176,15 @@ if REDIS_URL:
         "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(SITE_DIR / "cache"),
+            # Past this many files Django deletes a third of them. A deleted
+            # version token only makes every process reload its memo.
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
     RQ_QUEUES = {}
 JOBS_INLINE = not REDIS_URL
 

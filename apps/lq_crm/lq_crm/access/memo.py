@@ -11,6 +11,12 @@ its cities, and a deleted group, permission or user. A new user replaces it
 too, because it may take the id of a user removed by a database flush. A
 user's active and superuser flags are read from the user object as it is,
 so they need no token.
+
+NOTE: ``QuerySet.update()``, ``bulk_create`` and rows written through a
+relation's own through model send no signals, and the token is written to
+the cache after the commit, which can fail. Every value is therefore also
+read again after ``MAX_AGE`` seconds, which bounds how long such a change
+goes unseen.
 """
 
 from __future__ import annotations
@@ -25,16 +31,17 @@ from lq_crm.access.models import CityScope, Role
 from lq_crm.core import versions
 
 VERSION_KEY = "access:version"
+MAX_AGE = 60.0
 
 ValueT = TypeVar("ValueT")
 
-# (what, user id, ...) -> (version token, value).
-memo: dict[Any, tuple[str, Any]] = {}
+# (what, user id, ...) -> (version token, time loaded, value).
+memo: dict[Any, tuple[str, float, Any]] = {}
 
 
 def remembered(name: Hashable, load: Callable[[], ValueT]) -> ValueT:
     """Return the memo ``name`` for the current access token, loading it when stale."""
-    return versions.memoised(memo, name, VERSION_KEY, load)
+    return versions.memoised(memo, name, VERSION_KEY, load, max_age=MAX_AGE)
 
 
 def mark_changed(**kwargs: Any) -> None:
@@ -57,7 +64,7 @@ def connect_signals() -> None:
         m2m_changed.connect(
             mark_changed, sender=through, dispatch_uid=f"access-memo-{through}"
         )
-    for saved in (CityScope, Role):
+    for saved in (CityScope, Role, Permission):
         post_save.connect(
             mark_changed, sender=saved, dispatch_uid=f"access-memo-save-{saved}"
         )

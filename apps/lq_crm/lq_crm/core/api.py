@@ -39,9 +39,9 @@ class NumberField(serializers.ReadOnlyField):
         super().__init__(**kwargs)
 
 
-# (serializer class, language) -> (custom field version, the fields built).
+# (serializer class, language) -> (custom field version, time built, fields).
 # The fields are copied for every serializer, as DRF copies declared fields.
-field_prototypes: dict[Any, tuple[str, dict[str, serializers.Field]]] = {}
+field_prototypes: dict[Any, tuple[str, float, dict[str, serializers.Field]]] = {}
 
 
 class CustomFieldsSerializerMixin:

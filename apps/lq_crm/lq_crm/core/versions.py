@@ -22,6 +22,7 @@ commands have no snapshot and read the cache every time.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Hashable
 from contextvars import ContextVar
@@ -70,6 +71,8 @@ class PendingBump:
     def __init__(self, key: str) -> None:
         self.key = key
         self.done = False
+        # Django names a failed commit hook by its __qualname__.
+        self.__qualname__ = f"PendingBump({key!r})"
 
     def __call__(self) -> None:
         bump_version(self.key)
@@ -94,37 +97,47 @@ def changes_pending(key: str) -> bool:
 
 
 def memoised(
-    memo: dict[Hashable, tuple[str, ValueT]],
+    memo: dict[Hashable, tuple[str, float, ValueT]],
     name: Hashable,
     key: str,
     load: Callable[[], ValueT],
+    max_age: float | None = None,
 ) -> ValueT:
     """Return ``memo[name]`` if it was loaded under the current token ``key``.
 
-    Otherwise call ``load`` and keep its value under the token. Inside a
-    transaction that changed the rows behind ``key``, the value is loaded
-    and not kept. A dict assignment is atomic, so the threads of one process
-    can share ``memo`` without a lock.
+    Otherwise call ``load`` and keep its value under the token. ``max_age``
+    (seconds) also reloads a value kept longer than that, whatever the token.
+    Inside a transaction that changed the rows behind ``key``, the value is
+    loaded and not kept. A dict assignment is atomic, so the threads of one
+    process can share ``memo`` without a lock.
     """
     if changes_pending(key):
         return load()
 
     version = current_version(key)
+    now = time.monotonic()
     entry = memo.get(name)
-    if entry is not None and entry[0] == version:
-        return entry[1]
+    if entry is not None:
+        kept_version, loaded_at, value = entry
+        young = max_age is None or now - loaded_at <= max_age
+        if kept_version == version and young:
+            return value
 
-    value = load()
-    memo[name] = (version, value)
-    return value
+    loaded = load()
+    memo[name] = (version, now, loaded)
+    return loaded
 
 
 def schedule_bump(key: str) -> None:
-    """Replace the token ``key`` once the current transaction commits."""
+    """Replace the token ``key`` once the current transaction commits.
+
+    A failed cache write is logged by Django and not raised, because the
+    change it announces is committed by then.
+    """
     if changes_pending(key):
         return
 
-    transaction.on_commit(PendingBump(key))
+    transaction.on_commit(PendingBump(key), robust=True)
 
 
 class VersionSnapshotMiddleware:

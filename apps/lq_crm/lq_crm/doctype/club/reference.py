@@ -33,8 +33,8 @@ CACHED_MODELS = (ClubSettings, Tier, ProductCategory, Store)
 
 ValueT = TypeVar("ValueT")
 
-# Memo name -> (version token, value).
-memo: dict[Any, tuple[str, Any]] = {}
+# Memo name -> (version token, time loaded, value).
+memo: dict[Any, tuple[str, float, Any]] = {}
 
 
 def memoised(name: str, load: Callable[[], ValueT]) -> ValueT:
