@@ -3,7 +3,9 @@
 Starts gunicorn on 127.0.0.1 against the bench site's MariaDB, then posts
 slips (create and submit, two lines) from several client processes, and in
 the same run posts to a bare endpoint that inserts one row. Prints the
-throughput, median and p99 latency of each and their ratio.
+throughput, median and p99 latency of each and their ratio, then checks
+that the bench households' spend and points equal their slips' lines, and
+exits with 1 when they do not.
 
     LQ_SITE=bench DATABASE_URL=mysql://root@127.0.0.1:3306/lq_crm_bench \\
         python bench/slip_api.py [--requests 3000] [--clients 8]
@@ -141,6 +143,39 @@ def main() -> None:
         server.wait(timeout=30)
 
     report(arguments, slips, bare)
+    if not totals_exact():
+        sys.exit(1)
+
+
+def totals_exact() -> bool:
+    """Compare the bench households' spend and points with their slips' lines.
+
+    Print the two pairs of sums, and whether they match.
+    """
+    from django.db.models import Sum
+
+    from lq_crm.doctype.member.models import Member
+    from lq_crm.doctype.points.models import PointsLedgerEntry
+    from lq_crm.doctype.slip.models import PurchaseSlip, PurchaseSlipLine
+
+    households = Member.objects.filter(cards__card_number__startswith="BENCH")
+    lines = PurchaseSlipLine.objects.filter(
+        slip__member__in=households, slip__status=PurchaseSlip.Status.SUBMITTED
+    )
+    spend = households.aggregate(total=Sum("qualifying_spend"))["total"]
+    line_spend = lines.filter(category__qualifying=True).aggregate(total=Sum("amount"))[
+        "total"
+    ]
+    points = PointsLedgerEntry.objects.filter(member__in=households).aggregate(
+        total=Sum("points")
+    )["total"]
+    line_points = lines.aggregate(total=Sum("points"))["total"]
+
+    exact = spend == line_spend and points == line_points
+    print(f"  households' spend / lines    : {spend} / {line_spend}")
+    print(f"  ledger points / line points  : {points} / {line_points}")
+    print(f"  totals exact                 : {'yes' if exact else 'NO'}")
+    return exact
 
 
 def summary(runs: list[dict[str, float]]) -> str:
