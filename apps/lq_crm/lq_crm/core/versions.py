@@ -14,25 +14,38 @@ until it ends, and readers bypass their memos: the change is visible to its
 own transaction but never cached for others before it commits.
 
 During a web request each token is read from the cache once and kept for the
-rest of the request (``VersionSnapshotMiddleware``), so one request sees one
+rest of the request (``VersionSnapshotMiddleware``), so one request uses one
 consistent set of definitions and pays one cache read per token. A token that
 the request itself replaces is updated in its snapshot at once. Jobs and
 commands have no snapshot and read the cache every time.
+
+While the cache cannot be reached, every read gets a token of its own, so
+every memo reads the database. The desk, the portals and the API keep
+working, more slowly, and each process logs a warning once a minute.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable, Hashable
 from contextvars import ContextVar
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 ValueT = TypeVar("ValueT")
+
+# Exceptions of the Redis and the file cache backends when they cannot be used.
+CACHE_ERRORS = (RedisError, OSError)
+WARNING_INTERVAL = 60.0
+last_warning = 0.0
 
 # Cache key -> token, for the current request only; None outside requests.
 request_tokens: ContextVar[dict[str, str] | None] = ContextVar(
@@ -46,20 +59,60 @@ def current_version(key: str) -> str:
     if snapshot is not None and key in snapshot:
         return snapshot[key]
 
-    version = cache.get(key)
+    version = shared_get(key)
     if version is None:
-        cache.add(key, uuid.uuid4().hex, timeout=None)
-        version = cache.get(key)
-    version = str(version)
+        shared_add(key, uuid.uuid4().hex)
+        version = shared_get(key)
+    # A token of its own when the cache keeps nothing, so memos reload.
+    version = uuid.uuid4().hex if version is None else str(version)
     if snapshot is not None:
         snapshot[key] = version
     return version
 
 
+def shared_get(key: str) -> Any:
+    """Return the cached value of ``key``, or None when the cache cannot be read."""
+    try:
+        return cache.get(key)
+    except CACHE_ERRORS as error:
+        warn_unreachable(error)
+        return None
+
+
+def shared_add(key: str, value: Any) -> None:
+    try:
+        cache.add(key, value, timeout=None)
+    except CACHE_ERRORS as error:
+        warn_unreachable(error)
+
+
+def shared_set(key: str, value: Any, timeout: float | None) -> None:
+    """Cache ``value`` under ``key``, or do nothing when the cache cannot be written."""
+    try:
+        cache.set(key, value, timeout=timeout)
+    except CACHE_ERRORS as error:
+        warn_unreachable(error)
+
+
+def warn_unreachable(error: Exception) -> None:
+    global last_warning
+
+    now = time.monotonic()
+    if now - last_warning < WARNING_INTERVAL:
+        return
+
+    last_warning = now
+    logger.warning(
+        "Shared cache unreachable (%s): memos read the database until it is "
+        "back; check that Redis is running at REDIS_URL",
+        error,
+    )
+
+
 def bump_version(key: str) -> None:
     """Make every process read the rows behind ``key`` from the database again."""
     version = uuid.uuid4().hex
-    cache.set(key, version, timeout=None)
+    shared_set(key, version, timeout=None)
     snapshot = request_tokens.get()
     if snapshot is not None:
         snapshot[key] = version
@@ -131,8 +184,8 @@ def memoised(
 def schedule_bump(key: str) -> None:
     """Replace the token ``key`` once the current transaction commits.
 
-    A failed cache write is logged by Django and not raised, because the
-    change it announces is committed by then.
+    A cache write that fails is logged and not raised, because the change it
+    announces is committed by then.
     """
     if changes_pending(key):
         return

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import get_language
@@ -146,10 +145,10 @@ def get_definitions(model: type[Model]) -> Definitions:
         return memoised[1]
 
     key = f"customize:definitions:{version}:{label}"
-    definitions = cache.get(key)
+    definitions = versions.shared_get(key)
     if definitions is None:
         definitions = build_definitions(model)
-        cache.set(key, definitions, timeout=DEFINITION_TIMEOUT)
+        versions.shared_set(key, definitions, timeout=DEFINITION_TIMEOUT)
 
     memo[label] = (version, definitions)
     return definitions

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -114,14 +113,14 @@ def get_definition(model: type[Model]) -> WorkflowDefinition | None:
         return memoised[1]
 
     key = f"workflow:definition:{version}:{label}"
-    cached = cache.get(key)
+    cached = versions.shared_get(key)
     if cached is not None:
         definition = cached or None
     else:
         definition = build_definition(model)
         # An empty tuple records "no workflow", which cache.get cannot tell
         # from a miss if stored as None.
-        cache.set(key, definition or (), timeout=DEFINITION_TIMEOUT)
+        versions.shared_set(key, definition or (), timeout=DEFINITION_TIMEOUT)
 
     memo[label] = (version, definition)
     return definition
