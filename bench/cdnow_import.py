@@ -38,6 +38,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
+from lq_crm.core.bulk import insert_rows  # noqa: E402
 from lq_crm.core.fixtures import sync_all  # noqa: E402
 from lq_crm.doctype.card.models import Card  # noqa: E402
 from lq_crm.doctype.member.models import Member  # noqa: E402
@@ -46,7 +47,6 @@ from lq_crm.doctype.product.models import ProductCategory  # noqa: E402
 from lq_crm.doctype.slip.models import PurchaseSlip, PurchaseSlipLine  # noqa: E402
 from lq_crm.doctype.store.models import Store  # noqa: E402
 from lq_crm.doctype.tier.models import Tier, TierChange  # noqa: E402
-from lq_crm.imports.bulk import insert_rows  # noqa: E402
 from lq_crm.imports.models import ImportRecord  # noqa: E402
 from lq_crm.imports.profiles import load_profile  # noqa: E402
 from lq_crm.imports.slips import DEFAULT_CHUNK_SIZE, default_store  # noqa: E402

@@ -16,7 +16,7 @@ on empty tables:
 * baseline: the same rows read with the csv module and written with one
   multi-row INSERT per 1,000 rows, every value a query parameter, with no
   cleaning, lookups, history or duplicate detection;
-* writer: the same as the baseline through ``lq_crm.imports.bulk.insert_rows``,
+* writer: the same as the baseline through ``lq_crm.core.bulk.insert_rows``,
   the importer's own writer, which puts the values shared by every row of a
   batch into the SQL once.
 
@@ -53,12 +53,12 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from lq_crm.core.bulk import adapter, insert_rows  # noqa: E402
 from lq_crm.core.fixtures import sync_all  # noqa: E402
 from lq_crm.doctype.member.models import Member  # noqa: E402
 from lq_crm.doctype.region.models import Region  # noqa: E402
 from lq_crm.doctype.tier.services import tier_for_spend  # noqa: E402
 from lq_crm.duplicates.models import DuplicateCandidate  # noqa: E402
-from lq_crm.imports.bulk import adapter, insert_rows  # noqa: E402
 from lq_crm.imports.models import ImportRecord  # noqa: E402
 from lq_crm.imports.services import create_record, run_import  # noqa: E402
 from lq_crm.reports.models import HouseholdCount, SignupMonth  # noqa: E402

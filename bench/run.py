@@ -13,6 +13,7 @@ BENCHMARKS = [
     "registration_api.py",
     "member_import.py",
     "dashboards.py",
+    "card_batch.py",
 ]
 
 

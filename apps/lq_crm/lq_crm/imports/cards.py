@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lq_crm.core.bulk import insert_history, insert_rows
 from lq_crm.doctype.card.models import Card
 from lq_crm.doctype.card.services import save_card
 from lq_crm.doctype.member.models import Member
-from lq_crm.imports.bulk import insert_history, insert_rows
 from lq_crm.imports.cleaning import (
     CleaningError,
     clean_card_number,

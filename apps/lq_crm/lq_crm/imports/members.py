@@ -19,13 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lq_crm.core.bulk import copy_history, insert_rows, new_objects
 from lq_crm.customize.values import merge_values
 from lq_crm.doctype.card.models import Card
 from lq_crm.doctype.member.models import Member
 from lq_crm.doctype.store.models import Store
 from lq_crm.doctype.tier.services import tier_for_spend
 from lq_crm.duplicates.keys import refresh_keys
-from lq_crm.imports.bulk import copy_history, insert_rows, new_objects
 from lq_crm.imports.cities import FROM_ADDRESS, FROM_COLUMN, choose_city
 from lq_crm.imports.cleaning import (
     CleaningError,

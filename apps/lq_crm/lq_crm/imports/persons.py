@@ -12,9 +12,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lq_crm.core.bulk import insert_history, insert_rows
 from lq_crm.customize.values import merge_values
 from lq_crm.doctype.member.models import HouseholdPerson
-from lq_crm.imports.bulk import insert_history, insert_rows
 from lq_crm.imports.cleaning import (
     CleaningError,
     birth_year_from_age,

@@ -32,6 +32,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from lq_crm.core.bulk import insert_history, insert_rows
 from lq_crm.doctype.card.models import Card
 from lq_crm.doctype.club.models import ClubSettings
 from lq_crm.doctype.member.models import Member
@@ -43,7 +44,6 @@ from lq_crm.doctype.slip.services import line_points, recompute_spend
 from lq_crm.doctype.store.models import Store
 from lq_crm.doctype.tier.models import Tier, TierChange
 from lq_crm.doctype.tier.services import apply_tier, tier_for_spend
-from lq_crm.imports.bulk import insert_history, insert_rows
 from lq_crm.imports.models import ImportRecord
 from lq_crm.imports.profiles import ImportProfile, ProfileError
 from lq_crm.imports.reader import PurchaseRow, RowError, read_purchases

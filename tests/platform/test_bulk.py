@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from lq_crm.core.bulk import copy_history, insert_rows, new_objects
 from lq_crm.doctype.member.models import Member
-from lq_crm.imports.bulk import copy_history, insert_rows, new_objects
 from tests.factories import city_named, lowest_tier
 
 pytestmark = pytest.mark.django_db
