@@ -1,16 +1,25 @@
-"""With the shared cache unreachable, memos read the database and requests work."""
+"""With the shared cache unreachable, memos read the database and requests work.
+
+Sign-in codes are not sent, because their limits cannot be counted, and the
+office portal's login works without its lock.
+"""
 
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from lq_crm.core import versions
 from lq_crm.doctype.points.services import balance
 from lq_crm.doctype.region.models import Region
+from lq_crm.portal.member.codes import CodeError, request_sign_in_code
+from lq_crm.portal.member.models import LoginCode
+from tests.factories import MemberFactory
+from tests.portal.test_member_support import code_messages
 from tests.slips.builders import make_household, make_store
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +94,48 @@ def test_api_slip_while_unreachable(
     assert response.status_code == 201, response.content
     assert balance(member) == 88
     assert "Shared cache unreachable" in caplog.text
+
+
+def test_no_sign_in_code_while_unreachable(caplog: pytest.LogCaptureFixture) -> None:
+    phone = "+8613811110009"
+    MemberFactory(phone=phone)
+
+    with override_settings(CACHES=UNREACHABLE_CACHES), pytest.raises(CodeError):
+        request_sign_in_code(phone, "10.0.0.9")
+
+    assert code_messages(phone) == []
+    assert not LoginCode.objects.filter(phone=phone).exists()
+    assert "not counted: cache unreachable" in caplog.text
+
+
+def test_code_page_explains_unreachable() -> None:
+    phone = "+8613811110008"
+    MemberFactory(phone=phone)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+
+    with override_settings(CACHES=UNREACHABLE_CACHES):
+        response = client.post(reverse("member_portal:sign-in"), {"phone": phone})
+
+    assert response.status_code == 200
+    assert "Codes cannot be sent at the moment" in response.content.decode()
+    assert code_messages(phone) == []
+
+
+def test_office_login_while_unreachable(
+    jinan_clerk: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    login = reverse("office_portal:login")
+
+    with override_settings(CACHES=UNREACHABLE_CACHES):
+        failed = client.post(
+            login, {"username": "jinan-clerk", "password": "wrong-password"}
+        )
+        signed_in = client.post(
+            login, {"username": "jinan-clerk", "password": "secret-pass-1"}
+        )
+
+    assert failed.status_code == 200
+    assert signed_in.status_code == 302
+    assert signed_in["Location"] == reverse("office_portal:dashboard")
+    assert "login failure not counted" in caplog.text

@@ -26,7 +26,12 @@ from lq_crm.notify.models import Channel, MessageTemplate, Notification, job_id_
 from lq_crm.notify.services import render
 from lq_crm.portal.member.config import PortalLimits, portal_limits
 from lq_crm.portal.member.models import LoginCode
-from lq_crm.portal.member.ratelimit import RateLimited, count_request, hold_interval
+from lq_crm.portal.member.ratelimit import (
+    LimitUnavailable,
+    RateLimited,
+    count_request,
+    hold_interval,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -101,8 +106,23 @@ def check_send_limits(
     ``purpose``.
 
     A repeat within the resend interval is rejected before the phone's window
-    counts it, so impatient clicks do not use up the phone's codes.
+    counts it, so impatient clicks do not use up the phone's codes. While the
+    counters cannot be kept, no code is sent: each one is a paid SMS.
     """
+    try:
+        count_send_limits(phone, purpose, client_ip, limits)
+    except LimitUnavailable:
+        raise CodeError(
+            _(
+                "Codes cannot be sent at the moment: try again in a few minutes, "
+                "or ask a store or the service centre for help."
+            )
+        ) from None
+
+
+def count_send_limits(
+    phone: str, purpose: str, client_ip: str | None, limits: PortalLimits
+) -> None:
     window = limits.code_window_seconds
     phone_name = f"{PHONE_LIMIT_NAMES[purpose]}:{phone}"
     try:

@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
+from lq_crm.core.versions import CACHE_ERRORS
 from lq_crm.portal.office.forms import CityForm
 from lq_crm.portal.office.scope import choose_city, may_use_portal, office_cities
 
@@ -32,11 +33,38 @@ def failed_login_key(username: str, request: HttpRequest | None) -> str:
     return f"office-portal:failed-login:{username.strip().lower()}:{address}"
 
 
+def failures(key: str) -> int:
+    """Return the failed sign-ins counted under ``key``, or 0 when the cache is down.
+
+    Staff must still be able to sign in while Redis is down, so the lock is
+    not applied then.
+    """
+    try:
+        return int(cache.get(key, 0))
+    except CACHE_ERRORS as error:
+        logger.warning("Portal login lock not checked: cache unreachable (%s)", error)
+        return 0
+
+
 def record_failure(key: str) -> None:
     try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, FAILED_LOGIN_WINDOW)
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, FAILED_LOGIN_WINDOW)
+    except CACHE_ERRORS as error:
+        logger.warning(
+            "Portal login failure not counted: cache unreachable (%s)", error
+        )
+
+
+def forget_failures(key: str) -> None:
+    try:
+        cache.delete(key)
+    except CACHE_ERRORS as error:
+        logger.warning(
+            "Portal login failures not cleared: cache unreachable (%s)", error
+        )
 
 
 class OfficeLoginForm(AuthenticationForm):
@@ -44,13 +72,14 @@ class OfficeLoginForm(AuthenticationForm):
 
     After FAILED_LOGIN_LIMIT failed attempts for one user name from one
     address, further attempts are rejected until FAILED_LOGIN_WINDOW seconds
-    after the first failure have passed.
+    after the first failure have passed. While the cache is unreachable no
+    failure is counted and no account is locked.
     """
 
     def clean(self) -> dict[str, Any]:
         username = self.data.get("username", "")
         key = failed_login_key(username, self.request)
-        if cache.get(key, 0) >= FAILED_LOGIN_LIMIT:
+        if failures(key) >= FAILED_LOGIN_LIMIT:
             logger.warning("Portal login locked after repeated failures")
             raise forms.ValidationError(
                 _("Too many failed sign-ins: wait 15 minutes and try again."),
@@ -63,7 +92,7 @@ class OfficeLoginForm(AuthenticationForm):
             record_failure(key)
             raise
 
-        cache.delete(key)
+        forget_failures(key)
         return cleaned
 
     def confirm_login_allowed(self, user: Any) -> None:
