@@ -5,20 +5,25 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import django_rq
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
+from django.test import Client, override_settings
+from django.utils import timezone
 from rq import SimpleWorker
 
 from lq_crm.doctype.member.models import Member
+from lq_crm.imports.jobs import resume_stalled_imports
 from lq_crm.imports.models import ImportRecord
 from tests.factories import MemberFactory
 
 WriteTable = Callable[..., Path]
 UPLOAD_URL = "/desk/imports/importrecord/upload/"
+# Nothing listens on port 1, so every enqueue fails as with Redis down.
+UNREACHABLE_QUEUES = {"default": {"URL": "redis://127.0.0.1:1/0"}}
 
 
 @pytest.fixture(autouse=True)
@@ -269,6 +274,64 @@ def test_large_file_runs_as_rq_job(
     assert status["errors"] == 2
     assert status["percent"] == 100
     assert Member.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lost_jobs_queued_again(
+    client: Client, table: WriteTable, head_office_admin: User, settings
+) -> None:
+    settings.IMPORT_INLINE_MAX_BYTES = 0
+    client.force_login(head_office_admin)
+    queue = django_rq.get_queue("default")
+
+    with override_settings(RQ_QUEUES=UNREACHABLE_QUEUES):
+        upload(client, members_file(table))
+    record = ImportRecord.objects.get()
+    too_recent = resume_stalled_imports()
+    age(record, minutes=11)
+    resumed = resume_stalled_imports()
+    waiting = resume_stalled_imports()
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    record.refresh_from_db()
+
+    assert too_recent == 0
+    assert resumed == 1
+    assert waiting == 0
+    assert record.status == ImportRecord.Status.PREVIEWED
+
+    with override_settings(RQ_QUEUES=UNREACHABLE_QUEUES):
+        client.post(page("confirm", record))
+    record.refresh_from_db()
+    assert record.status == ImportRecord.Status.QUEUED
+    assert queue.count == 0
+    age(record, minutes=11)
+    assert resume_stalled_imports() == 1
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+    record.refresh_from_db()
+    assert record.status == ImportRecord.Status.DONE
+    assert Member.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_old_stalled_import_left_alone(
+    client: Client, table: WriteTable, head_office_admin: User, settings
+) -> None:
+    settings.IMPORT_INLINE_MAX_BYTES = 0
+    client.force_login(head_office_admin)
+
+    with override_settings(RQ_QUEUES=UNREACHABLE_QUEUES):
+        upload(client, members_file(table))
+    record = ImportRecord.objects.get()
+    age(record, minutes=3 * 24 * 60)
+
+    assert resume_stalled_imports() == 0
+
+
+def age(record: ImportRecord, minutes: int) -> None:
+    ImportRecord.objects.filter(pk=record.pk).update(
+        started_at=timezone.now() - timedelta(minutes=minutes)
+    )
 
 
 @pytest.mark.django_db

@@ -122,7 +122,7 @@ def test_sweep_inline_without_redis(gateway: FakeGateway) -> None:
     assert len(gateway.requests) == 1
 
 
-def test_cron_config_registers_sweep_and_code_purge() -> None:
+def test_cron_config_registers_periodic_jobs() -> None:
     from django_rq.cron import DjangoCronScheduler
 
     scheduler = DjangoCronScheduler()
@@ -132,7 +132,11 @@ def test_cron_config_registers_sweep_and_code_purge() -> None:
     assert set(jobs) == {
         "lq_crm.notify.sending.send_pending_notifications",
         "lq_crm.portal.member.codes.purge_codes",
+        "lq_crm.imports.jobs.resume_stalled_imports",
+        "lq_crm.doctype.tier.services.reevaluate_all",
     }
     sweep = jobs["lq_crm.notify.sending.send_pending_notifications"]
     assert (sweep.cron, sweep.queue_name) == ("* * * * *", "default")
     assert jobs["lq_crm.portal.member.codes.purge_codes"].args == (timedelta(days=1),)
+    assert jobs["lq_crm.imports.jobs.resume_stalled_imports"].cron == "*/5 * * * *"
+    assert jobs["lq_crm.doctype.tier.services.reevaluate_all"].cron == "47 3 * * *"

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
 from redis.exceptions import RedisError
+
+if TYPE_CHECKING:
+    from rq.job import JobStatus
 
 logger = logging.getLogger(__name__)
 
@@ -56,3 +59,35 @@ def enqueue(func: Callable[..., Any], *args: Any, job_id: str) -> None:
         )
     except RedisError:
         logger.exception("Could not enqueue job %s; the sweep will retry it", job_id)
+
+
+def job_status(job_id: str) -> JobStatus | None:
+    """Return the RQ status of job ``job_id``, or None when there is no such job.
+
+    None also stands for a queue that cannot be read: a caller that enqueues
+    the job again then fails the same way, and logs it.
+    """
+    if settings.JOBS_INLINE:
+        return None
+
+    import django_rq
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    try:
+        job = Job.fetch(job_id, connection=django_rq.get_connection("default"))
+        return job.get_status()
+    except (NoSuchJobError, RedisError):
+        return None
+
+
+def job_is_waiting(job_id: str) -> bool:
+    """Return whether the job is queued, scheduled for a retry or running."""
+    from rq.job import JobStatus
+
+    return job_status(job_id) in {
+        JobStatus.QUEUED,
+        JobStatus.SCHEDULED,
+        JobStatus.STARTED,
+        JobStatus.DEFERRED,
+    }

@@ -3,16 +3,20 @@
 A file up to ``IMPORT_INLINE_MAX_BYTES`` (a setting, 200 KiB by default) is
 checked and imported within the request.
 A larger one runs as a job with a deterministic id per record, so a double
-submit queues it once. The desk page polls the record's progress.
+submit queues it once. The desk page polls the record's progress, and
+``resume_stalled_imports`` queues again a job that was lost.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import timedelta
 
 from django.conf import settings
+from django.utils import timezone
 
-from lq_crm.core.jobs import enqueue_on_commit
+from lq_crm.core.jobs import enqueue, enqueue_on_commit, job_status
 from lq_crm.imports.models import ImportRecord
 from lq_crm.imports.services import ImportFailed, preview_import, run_import
 
@@ -21,6 +25,13 @@ logger = logging.getLogger(__name__)
 # About 3,000 member rows of a GBK CSV; an estimate of what one request
 # checks in a few seconds.
 INLINE_MAX_BYTES = 200 * 1024
+
+# A record still checking or queued this long after it was uploaded or
+# confirmed, with no job in the queue, has lost its job. Records older than
+# RESUME_WITHIN are left alone, so that a job which failed and then expired
+# from RQ (after seven days) is not run again.
+STALLED_AFTER = timedelta(minutes=10)
+RESUME_WITHIN = timedelta(days=2)
 
 
 def runs_inline(record: ImportRecord) -> bool:
@@ -53,14 +64,14 @@ def start_preview(record: ImportRecord) -> None:
         preview_import(record)
         return
 
-    enqueue_on_commit(preview_job, record.pk, job_id=f"import-preview-{record.pk}")
+    enqueue_on_commit(preview_job, record.pk, job_id=preview_job_id(record.pk))
 
 
 def start_import(record: ImportRecord) -> None:
     """Queue a previewed record once; a second confirmation does nothing."""
     queued = ImportRecord.objects.filter(
         pk=record.pk, status=ImportRecord.Status.PREVIEWED
-    ).update(status=ImportRecord.Status.QUEUED)
+    ).update(status=ImportRecord.Status.QUEUED, started_at=timezone.now())
     if not queued:
         return
 
@@ -70,4 +81,45 @@ def start_import(record: ImportRecord) -> None:
         import_job(record.pk)
         return
 
-    enqueue_on_commit(import_job, record.pk, job_id=f"import-{record.pk}")
+    enqueue_on_commit(import_job, record.pk, job_id=import_job_id(record.pk))
+
+
+def preview_job_id(record_id: int) -> str:
+    return f"import-preview-{record_id}"
+
+
+def import_job_id(record_id: int) -> str:
+    return f"import-{record_id}"
+
+
+JOBS: dict[str, tuple[Callable[[int], None], Callable[[int], str]]] = {
+    ImportRecord.Status.PREVIEWING: (preview_job, preview_job_id),
+    ImportRecord.Status.QUEUED: (import_job, import_job_id),
+}
+
+
+def resume_stalled_imports() -> int:
+    """Queue again the job of each import whose job was lost; return the count.
+
+    A job is lost when Redis dropped it or could not be reached to queue it.
+    A record whose job waits, runs or failed in RQ is left to that job.
+    """
+    now = timezone.now()
+    stalled = ImportRecord.objects.filter(
+        status__in=JOBS,
+        started_at__lt=now - STALLED_AFTER,
+        started_at__gte=now - RESUME_WITHIN,
+    )
+    resumed = 0
+    for record_id, status in stalled.values_list("pk", "status"):
+        job, job_id_for = JOBS[status]
+        job_id = job_id_for(record_id)
+        if job_status(job_id) is not None:
+            continue
+
+        logger.warning(
+            "Import %s lost its job %s: queueing it again", record_id, job_id
+        )
+        enqueue(job, record_id, job_id=job_id)
+        resumed += 1
+    return resumed

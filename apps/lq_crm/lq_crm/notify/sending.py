@@ -16,9 +16,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import F
 from django.utils import timezone
-from redis.exceptions import RedisError
 
-from lq_crm.core.jobs import enqueue
+from lq_crm.core.jobs import enqueue, job_is_waiting
 from lq_crm.notify.models import (
     STUCK_SENDING_AFTER,
     Channel,
@@ -199,29 +198,3 @@ def send_pending_notifications(*, include_recent: bool = False) -> int:
         skipped,
     )
     return enqueued
-
-
-def job_is_waiting(job_id: str) -> bool:
-    """Return whether the job is queued, scheduled for a retry or running."""
-    if settings.JOBS_INLINE:
-        return False
-
-    import django_rq
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job, JobStatus
-
-    try:
-        job = Job.fetch(job_id, connection=django_rq.get_connection("default"))
-        status = job.get_status()
-    except NoSuchJobError:
-        return False
-    except RedisError:
-        # The enqueue that follows fails the same way and logs it.
-        return False
-
-    return status in {
-        JobStatus.QUEUED,
-        JobStatus.SCHEDULED,
-        JobStatus.STARTED,
-        JobStatus.DEFERRED,
-    }
