@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from lq_crm.doctype.card.checkdigit import format_card_number
 from lq_crm.doctype.card.models import Card, CardBatch
 from tests.cards.conftest import make_batch
 
@@ -46,6 +47,20 @@ def test_batch_add_form_shows_overlap(head_office_admin: User) -> None:
     assert response.status_code == 200
     assert existing.number in response.content.decode()
     assert CardBatch.objects.count() == 1
+
+
+def test_batch_add_form_shows_used_card(head_office_admin: User) -> None:
+    used_number = format_card_number("90", 1, 6)
+    Card.objects.create(card_number=used_number, legacy=True)
+
+    response = desk_client(head_office_admin).post(
+        "/desk/card/cardbatch/add/",
+        {"prefix": "90", "width": "6", "first_serial": "1", "quantity": "2000"},
+    )
+
+    assert response.status_code == 200
+    assert used_number in response.content.decode()
+    assert CardBatch.objects.count() == 0
 
 
 def test_batch_list_shows_counts(head_office_admin: User, issued_card: Card) -> None:

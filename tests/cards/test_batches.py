@@ -67,16 +67,31 @@ def test_adjacent_and_other_prefix_allowed(db: None) -> None:
     assert other_width.cards.count() == 10
 
 
-def test_shared_numbers_rejected_by_database(db: None) -> None:
-    # "37" + "00000012" and "370" + "0000012" print the same digits, which
-    # only the unique index on the card number catches.
+def test_shared_numbers_rejected(db: None) -> None:
+    # "37" + "00000012" and "370" + "0000012" print the same digits.
     make_batch(first_serial=10, quantity=5, prefix="37", width=8)
 
-    with pytest.raises(CardError, match="already exist"):
+    with pytest.raises(CardError, match="already on file") as raised:
         make_batch(first_serial=10, quantity=5, prefix="370", width=7)
 
+    assert format_card_number("37", 10, 8) in str(raised.value)
     assert CardBatch.objects.count() == 1
     assert Card.objects.count() == 5
+
+
+def test_card_outside_batches_rejected(db: None) -> None:
+    used_number = format_card_number("37", 5000, 8)
+    Card.objects.create(card_number=used_number, legacy=True)
+    # Numbers in the range but not printed by it: another check digit or length.
+    Card.objects.create(card_number=used_number[:-1] + "x", legacy=True)
+    Card.objects.create(card_number=used_number + "1", legacy=True)
+
+    with pytest.raises(CardError, match="already on file") as raised:
+        make_batch(first_serial=4990, quantity=20)
+    beside = make_batch(first_serial=5001, quantity=20)
+
+    assert used_number in str(raised.value)
+    assert beside.cards.count() == 20
 
 
 def test_card_number_unique_in_database(batch: CardBatch) -> None:

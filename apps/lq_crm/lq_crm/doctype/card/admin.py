@@ -12,11 +12,12 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from unfold.forms import BaseDialogForm
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from lq_crm.core.admin import CityScopedAdminMixin, DocumentAdmin, WorkflowAdminMixin
 from lq_crm.core.scoping import visible_to
@@ -94,11 +95,24 @@ class CardBatchAdmin(DocumentAdmin):
     ) -> bool:
         return False
 
+    def add_view(
+        self,
+        request: HttpRequest,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponseBase:
+        # The form checked the serials, but a batch or card saved by someone
+        # else since then makes generate_batch raise CardError. The add view's
+        # transaction has rolled back by the time the error arrives here.
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except services.CardError as error:
+            messages.error(request, str(error))
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_model(
         self, request: HttpRequest, obj: Any, form: Any, change: bool
     ) -> None:
-        # NOTE: a batch saved by someone else between the form's check and this
-        # save makes generate_batch raise CardError, which shows an error page.
         if change:
             return
         services.generate_batch(obj, user=request.user)
@@ -113,11 +127,13 @@ class CardBatchAdmin(DocumentAdmin):
 
 class IssueForm(BaseDialogForm):
     member = forms.CharField(
+        widget=UnfoldAdminTextInputWidget,
         label=gettext_lazy("household number"),
         max_length=32,
         help_text=gettext_lazy("The household's number, such as M-2026-000123."),
     )
     basis = forms.ChoiceField(
+        widget=UnfoldAdminSelectWidget,
         label=gettext_lazy("admission basis"),
         choices=[
             (basis.value, basis.label)
@@ -126,12 +142,14 @@ class IssueForm(BaseDialogForm):
         ],
     )
     note = forms.CharField(
+        widget=UnfoldAdminTextInputWidget,
         label=gettext_lazy("admission note"),
         max_length=200,
         required=False,
         help_text=gettext_lazy("Describe the photo or the product box shown."),
     )
     slip = forms.CharField(
+        widget=UnfoldAdminTextInputWidget,
         label=gettext_lazy("qualifying slip"),
         max_length=32,
         required=False,
@@ -165,6 +183,7 @@ class IssueForm(BaseDialogForm):
 
 class ReplaceForm(BaseDialogForm):
     new_card_number = forms.CharField(
+        widget=UnfoldAdminTextInputWidget,
         label=gettext_lazy("new card number"),
         max_length=32,
         required=False,

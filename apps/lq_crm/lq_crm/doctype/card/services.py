@@ -23,6 +23,7 @@ from django.db.models import (
     PositiveBigIntegerField,
     QuerySet,
 )
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -212,6 +213,51 @@ def check_batch(batch: CardBatch) -> None:
                 "prefix": overlapping.prefix,
             }
         )
+
+    used_number = first_used_number(batch)
+    if used_number is not None:
+        raise CardError(
+            _(
+                "Card %(card)s is already on file, and serials %(first)s to "
+                "%(last)s with prefix %(prefix)s would print its number again: "
+                "choose other serials."
+            )
+            % {
+                "card": used_number,
+                "first": batch.first_serial,
+                "last": batch.last_serial,
+                "prefix": batch.prefix,
+            }
+        )
+
+
+def first_used_number(batch: CardBatch) -> str | None:
+    """Return the lowest card number on file that the batch would print, or None.
+
+    Cards outside any batch (migrated or demo cards) and batches of another
+    prefix and width pair can hold such numbers. The batch's numbers all have
+    one length, so among numbers of that length they lie between its first
+    and last serial, whatever their check digits.
+    """
+    low = f"{batch.prefix}{batch.first_serial:0{batch.width}d}0"
+    high = f"{batch.prefix}{batch.last_serial:0{batch.width}d}9"
+    candidates = (
+        Card.objects.annotate(number_length=Length("card_number"))
+        .filter(
+            card_number__gte=low,
+            card_number__lte=high,
+            number_length=len(low),
+        )
+        .order_by("card_number")
+        .values_list("card_number", flat=True)
+    )
+    serials = slice(len(batch.prefix), -1)
+    for number in candidates.iterator():
+        if number.isdigit() and number == format_card_number(
+            batch.prefix, int(number[serials]), batch.width
+        ):
+            return str(number)
+    return None
 
 
 def generate_batch(batch: CardBatch, user: Actor = None) -> CardBatch:
