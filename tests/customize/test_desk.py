@@ -67,6 +67,25 @@ def test_form_shows_select_field(admin_client: Client, member: Member) -> None:
     assert fieldset_of(response, "source") == "会员来源"
 
 
+@pytest.mark.parametrize("field_type", CustomField.FieldType.values)
+def test_form_field_has_themed_widget(
+    admin_client: Client, member: Member, field_type: str
+) -> None:
+    # Django's plain widgets render without a border in the desk's theme.
+    extra: dict[str, Any] = {}
+    if field_type == CustomField.FieldType.SELECT:
+        extra["options"] = "甲\n乙"
+    if field_type == CustomField.FieldType.LINK:
+        extra["link_type"] = ContentType.objects.get_for_model(Region)
+    define_field(Member, "extra", field_type=field_type, **extra)
+
+    response = admin_client.get(change_url(member))
+
+    widget = response.context["adminform"].form.fields["extra"].widget
+    themed = type(widget).__module__.startswith("unfold.")
+    assert themed or "border" in widget.attrs.get("class", "")
+
+
 def test_form_field_joins_existing_section(
     admin_client: Client, member: Member
 ) -> None:

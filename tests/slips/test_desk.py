@@ -128,6 +128,25 @@ def test_cancel_needs_reason_and_reverses(
     assert balance(member) == 0
 
 
+def test_typed_inputs_have_borders(jinan: Region, head_office_admin: User) -> None:
+    # Django's plain text input renders without a border in the desk's theme.
+    _member, card = make_household(jinan)
+    store = make_store(jinan)
+    client = logged_in(head_office_admin)
+    client.post(ADD_URL, slip_form(card.card_number, store.pk))
+    slip = PurchaseSlip.objects.get()
+    client.post(
+        f"/desk/slip/purchaseslip/{slip.pk}/transition/submit/",
+        {"_form_submitted": "on"},
+    )
+
+    add_form = client.get(ADD_URL).context["adminform"].form
+    dialog = client.get(f"/desk/slip/purchaseslip/{slip.pk}/transition/cancel/")
+
+    assert "border" in add_form.fields["card_number"].widget.attrs["class"]
+    assert "border" in dialog.context["form"].fields["reason"].widget.attrs["class"]
+
+
 def test_office_role_has_no_cancel(jinan: Region, head_office_admin: User) -> None:
     from tests.conftest import make_user
 

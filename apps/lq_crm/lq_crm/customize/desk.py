@@ -17,6 +17,15 @@ from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from unfold.widgets import (
+    INPUT_CLASSES,
+    UnfoldAdminDecimalFieldWidget,
+    UnfoldAdminIntegerFieldWidget,
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextareaWidget,
+    UnfoldAdminTextInputWidget,
+    UnfoldBooleanWidget,
+)
 
 from lq_crm.customize.registry import FieldDefinition, LayoutDefinition
 from lq_crm.customize.values import (
@@ -46,23 +55,33 @@ def build_form_field(definition: FieldDefinition) -> forms.Field:
         "help_text": definition.help_text,
     }
     kind = definition.field_type
+    # Fields declared on a form get Django's plain widgets, which the desk's
+    # theme leaves without a border, so each gets the theme's widget.
     if kind == "long_text":
-        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
-    if kind == "integer":
-        return forms.IntegerField(**common)
+        return forms.CharField(
+            widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}), **common
+        )
+    if kind in ("integer", "link"):
+        minimum = 1 if kind == "link" else None
+        return forms.IntegerField(
+            min_value=minimum, widget=UnfoldAdminIntegerFieldWidget, **common
+        )
     if kind == "decimal":
-        return forms.DecimalField(**common)
+        return forms.DecimalField(widget=UnfoldAdminDecimalFieldWidget, **common)
     if kind == "date":
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        attrs = {"type": "date", "class": " ".join(INPUT_CLASSES)}
+        return forms.DateField(widget=forms.DateInput(attrs=attrs), **common)
     if kind == "select":
         choices = [("", "---------"), *((o, o) for o in definition.options)]
-        return forms.ChoiceField(choices=choices, **common)
+        return forms.ChoiceField(
+            choices=choices, widget=UnfoldAdminSelectWidget, **common
+        )
     if kind == "check":
         # An unticked box is a valid value, so a check box is never required.
-        return forms.BooleanField(**{**common, "required": False})
-    if kind == "link":
-        return forms.IntegerField(min_value=1, **common)
-    return forms.CharField(**common)
+        return forms.BooleanField(
+            widget=UnfoldBooleanWidget, **{**common, "required": False}
+        )
+    return forms.CharField(widget=UnfoldAdminTextInputWidget, **common)
 
 
 class CustomValuesFormMixin(forms.BaseForm):

@@ -15,6 +15,7 @@ from django.forms import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from unfold.admin import ModelAdmin, TabularInline
+from unfold.widgets import UnfoldAdminTextareaWidget
 
 from lq_crm.core.admin import ReadOnlyAdminMixin
 from lq_crm.workflow.conditions import ConditionError, field_names, validate_condition
@@ -58,7 +59,7 @@ class TransitionForm(forms.ModelForm):
             "position",
             "customised",
         ]
-        widgets = {"condition": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"condition": UnfoldAdminTextareaWidget(attrs={"rows": 2})}
 
     def clean_condition(self) -> str:
         condition = self.cleaned_data.get("condition", "").strip()

@@ -23,6 +23,7 @@ from unfold.admin import TabularInline
 from unfold.dataclasses import ActionDialog
 from unfold.decorators import action
 from unfold.forms import BaseDialogForm
+from unfold.widgets import UnfoldAdminTextInputWidget
 
 from lq_crm.access.scope import allowed_city_ids
 from lq_crm.core.admin import CityScopedAdminMixin, DocumentAdmin, WorkflowAdminMixin
@@ -99,6 +100,7 @@ class EventFeeShareInline(TabularInline):
 
 class CheckInForm(BaseDialogForm):
     card_number = forms.CharField(
+        widget=UnfoldAdminTextInputWidget,
         label=gettext_lazy("card number"),
         max_length=32,
         help_text=gettext_lazy("Type or scan the number printed on the card."),
@@ -343,6 +345,7 @@ class RegistrationPersonInline(CityScopedAdminMixin, TabularInline):
 
 class RegistrationCancelForm(BaseDialogForm):
     reason = forms.CharField(
+        widget=UnfoldAdminTextInputWidget,
         label=gettext_lazy("reason"),
         max_length=200,
         required=False,

@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 from unfold.admin import TabularInline
 from unfold.forms import BaseDialogForm
+from unfold.widgets import UnfoldAdminTextInputWidget
 
 from lq_crm.core.admin import CityScopedAdminMixin, DocumentAdmin, WorkflowAdminMixin
 from lq_crm.doctype.card.services import CardError, get_usable_card
@@ -51,6 +52,7 @@ def is_draft(slip: PurchaseSlip | None) -> bool:
 
 class CancelForm(BaseDialogForm):
     reason = forms.CharField(
+        widget=UnfoldAdminTextInputWidget,
         label=gettext_lazy("reason"),
         max_length=200,
         help_text=gettext_lazy("Why the slip is cancelled, for the history."),
@@ -62,6 +64,7 @@ class SlipForm(forms.ModelForm):
     user: Any = None
 
     card_number = forms.CharField(
+        widget=UnfoldAdminTextInputWidget,
         label=gettext_lazy("card number"),
         max_length=32,
         help_text=gettext_lazy("Type or scan the number printed on the card."),
