@@ -107,7 +107,7 @@ def test_cancel_then_amend_through_api(jinan: Region, head_office_admin: User) -
     assert cancelled.status_code == 200
     assert cancelled.json()["status"] == "cancelled"
     assert cancelled.json()["cancel_reason"] == "wrong amount"
-    assert cancelled.json()["actions"] == [{"action": "amend", "label": "修改"}]
+    assert cancelled.json()["actions"] == [{"action": "amend", "label": "修正"}]
     assert again.status_code == 400
     assert "can be cancelled" in again.json()["detail"]
     assert amended.status_code == 200

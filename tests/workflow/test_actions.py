@@ -255,7 +255,7 @@ def test_transition_takes_action(draft_slip: PurchaseSlip, jinan_clerk: User) ->
 
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "submitted"
-    assert response.json()["actions"] == [{"action": "cancel", "label": "取消"}]
+    assert response.json()["actions"] == [{"action": "cancel", "label": "作废"}]
 
 
 def test_transition_role_rejected_403(

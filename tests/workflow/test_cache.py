@@ -36,16 +36,16 @@ def test_cache_backend_is_shared() -> None:
 def test_save_visible_on_next_read(
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
-    assert cancel_label() == "取消"
+    assert cancel_label() == "作废"
     version = cache.get(VERSION_KEY)
 
     with django_capture_on_commit_callbacks(execute=True):
         transition = slip_transition("cancel")
-        transition.label = "作废"
+        transition.label = "撤销"
         transition.save()
 
     assert cache.get(VERSION_KEY) != version
-    assert cancel_label() == "作废"
+    assert cancel_label() == "撤销"
 
 
 def test_role_change_visible_on_next_read(
@@ -65,17 +65,17 @@ def test_role_change_visible_on_next_read(
 
 
 def test_stale_memo_ignored() -> None:
-    assert cancel_label() == "取消"
+    assert cancel_label() == "作废"
     assert registry.memo["slip.purchaseslip"][1] is not None
 
     # Another process commits a change: a row update that sends no signal
     # here, then its commit hook replaces the shared version token.
     slip_transition("cancel").__class__.objects.filter(
         workflow__code="purchase_slip", action="cancel"
-    ).update(label="作废")
+    ).update(label="撤销")
     registry.bump_version()
 
-    assert cancel_label() == "作废"
+    assert cancel_label() == "撤销"
 
 
 def test_unchanged_version_served_from_memo(
@@ -84,7 +84,7 @@ def test_unchanged_version_served_from_memo(
     cancel_label()
 
     with django_assert_num_queries(0):
-        assert cancel_label() == "取消"
+        assert cancel_label() == "作废"
 
 
 def test_other_process_reads_shared_cache(
@@ -94,22 +94,22 @@ def test_other_process_reads_shared_cache(
     registry.memo.clear()
 
     with django_assert_num_queries(0):
-        assert cancel_label() == "取消"
+        assert cancel_label() == "作废"
 
 
 def test_uncommitted_change_stays_private() -> None:
-    assert cancel_label() == "取消"
+    assert cancel_label() == "作废"
     version = cache.get(VERSION_KEY)
 
     with pytest.raises(RuntimeError), transaction.atomic():
         transition = slip_transition("cancel")
-        transition.label = "作废"
+        transition.label = "撤销"
         transition.save()
-        assert cancel_label() == "作废"
+        assert cancel_label() == "撤销"
         raise RuntimeError("roll back")
 
     assert cache.get(VERSION_KEY) == version
-    assert cancel_label() == "取消"
+    assert cancel_label() == "作废"
 
 
 RELABEL_SCRIPT = """
@@ -119,14 +119,14 @@ from lq_crm.workflow.models import WorkflowTransition
 transition = WorkflowTransition.objects.get(
     workflow__code="purchase_slip", action="cancel"
 )
-transition.label = "作废"
+transition.label = "撤销"
 transition.save()
 """
 
 
 @pytest.mark.django_db(transaction=True)
 def test_change_in_other_process_visible() -> None:
-    assert cancel_label() == "取消"
+    assert cancel_label() == "作废"
     environment = {
         **os.environ,
         "DATABASE_URL": os.environ["DATABASE_URL"].rsplit("/", 1)[0]
@@ -142,4 +142,4 @@ def test_change_in_other_process_visible() -> None:
         timeout=120,
     )
 
-    assert cancel_label() == "作废"
+    assert cancel_label() == "撤销"

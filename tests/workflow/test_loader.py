@@ -72,7 +72,7 @@ def test_loader_resets_uncustomised_transition() -> None:
     load_workflows()
 
     transition.refresh_from_db()
-    assert transition.label == "取消"
+    assert transition.label == "作废"
     assert transition.condition == ""
     assert transition.roles.count() == 4
 
