@@ -2,6 +2,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from lq_crm.doctype.slip.models import PurchaseSlip
+from lq_crm.doctype.slip.services import submit_slip
 from lq_crm.workflow.admin import TransitionForm, mark_customised
 from lq_crm.workflow.models import TransitionLog, Workflow, WorkflowTransition
 
@@ -125,3 +127,19 @@ def test_transition_log_read_only(client: Client) -> None:
 
     assert response.status_code == 403
     assert not TransitionLog.objects.exists()
+
+
+def test_transition_log_shows_labels(
+    client: Client, draft_slip: PurchaseSlip, head_office_admin: User
+) -> None:
+    submit_slip(draft_slip, user=head_office_admin)
+    client.force_login(head_office_admin)
+
+    response = client.get("/desk/workflow/transitionlog/")
+
+    rows = response.context["cl"].result_list
+    admin = response.context["cl"].model_admin
+    assert [admin.action_label(row) for row in rows] == ["提交"]
+    assert [admin.from_state_label(row) for row in rows] == ["草稿"]
+    assert [admin.to_state_label(row) for row in rows] == ["已提交"]
+    assert "已提交" in response.content.decode()

@@ -55,7 +55,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "import_export",
     "simple_history",
-    "django_rq",
+    "lq_crm.core.apps.JobQueueConfig",
     "lq_crm.core",
     "lq_crm.access",
     "lq_crm.doctype.region",

@@ -403,9 +403,12 @@ class WorkflowAdminMixin(ModelAdmin):
     def workflow_dialog(self, transition: Transition) -> ActionDialog:
         form_class = self.workflow_action_forms.get(transition.action)
         description = self.workflow_action_help.get(transition.action) or gettext(
-            "The document moves to the state %(state)s, and the change is kept "
-            "in its history."
-        ) % {"state": state_labels(self.model, frozenset({transition.to_state}))}
+            "This %(document)s moves to the state %(state)s, and the change is "
+            "kept in its history."
+        ) % {
+            "document": self.model._meta.verbose_name,
+            "state": state_labels(self.model, frozenset({transition.to_state})),
+        }
         return ActionDialog(
             title=gettext("%(action)s: are you sure?") % {"action": transition.label},
             description=str(description),

@@ -14,6 +14,7 @@ from django.db.models import ManyToManyField, QuerySet
 from django.forms import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.widgets import UnfoldAdminTextareaWidget
 
@@ -25,6 +26,7 @@ from lq_crm.workflow.models import (
     WorkflowState,
     WorkflowTransition,
 )
+from lq_crm.workflow.registry import WorkflowDefinition, get_definition
 
 
 class StateFormSet(BaseInlineFormSet):
@@ -175,12 +177,38 @@ class TransitionLogAdmin(ReadOnlyAdminMixin, ModelAdmin):
         "workflow",
         "document_type",
         "document_id",
-        "action",
-        "from_state",
-        "to_state",
+        "action_label",
+        "from_state_label",
+        "to_state_label",
         "user",
     ]
     list_filter = ["workflow", "action"]
     search_fields = ["document_id", "note"]
     list_select_related = ["workflow", "document_type", "user"]
     date_hierarchy = "created"
+
+    @admin.display(description=gettext_lazy("action"), ordering="action")
+    def action_label(self, log: TransitionLog) -> str:
+        definition = logged_definition(log)
+        transition = definition.transition(log.action) if definition else None
+        return transition.label if transition else log.action
+
+    @admin.display(description=gettext_lazy("from state"), ordering="from_state")
+    def from_state_label(self, log: TransitionLog) -> str:
+        definition = logged_definition(log)
+        return definition.state_label(log.from_state) if definition else log.from_state
+
+    @admin.display(description=gettext_lazy("to state"), ordering="to_state")
+    def to_state_label(self, log: TransitionLog) -> str:
+        definition = logged_definition(log)
+        return definition.state_label(log.to_state) if definition else log.to_state
+
+
+def logged_definition(log: TransitionLog) -> WorkflowDefinition | None:
+    """Return the current definition of the logged document's workflow.
+
+    The labels shown are today's: a state or action renamed since the log row
+    was written shows its new label, and one removed since shows its code.
+    """
+    model = log.document_type.model_class()
+    return get_definition(model) if model is not None else None

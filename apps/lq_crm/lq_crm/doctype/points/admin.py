@@ -13,7 +13,8 @@ class PointsLedgerEntryAdmin(ReadOnlyAdminMixin, CityScopedAdminMixin, ModelAdmi
     adjusting entry written by a service, never an edit of an old row.
     """
 
-    list_display = ["key", "member", "kind", "points", "slip", "card", "created"]
+    # The key stops an entry from being written twice, so it is searchable but hidden.
+    list_display = ["created", "member", "kind", "points", "slip", "card"]
     list_filter = ["kind"]
     search_fields = ["member__name", "=card__card_number", "=key"]
     list_select_related = ["member", "slip", "card"]
