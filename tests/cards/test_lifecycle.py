@@ -57,7 +57,7 @@ def test_issue_with_note(batch: CardBatch, member: Member, basis: str) -> None:
     assert card.issued_at is not None
     assert card.admission_basis == basis
     assert card.admission_note == "shown at desk"
-    assert card.history.first().history_change_reason == "issue"
+    assert card.history.first().history_change_reason == "发卡"
     assert get_usable_card(card.card_number) == card
 
 
@@ -200,7 +200,7 @@ def test_report_lost(issued_card: Card) -> None:
 
     issued_card.refresh_from_db()
     assert issued_card.status == Card.Status.LOST
-    assert issued_card.history.first().history_change_reason == "report_lost"
+    assert issued_card.history.first().history_change_reason == "挂失"
     with pytest.raises(CardError, match="Reported lost"):
         get_usable_card(issued_card.card_number)
 
@@ -309,7 +309,7 @@ def test_replace_takes_lowest_stock_serial(issued_card: Card, batch: CardBatch) 
     assert issued_card.card_number in new.admission_note
     assert issued_card.status == Card.Status.REPLACED
     assert issued_card.replaced_by == new
-    assert issued_card.history.first().history_change_reason == "replace"
+    assert issued_card.history.first().history_change_reason == "换卡"
 
 
 def test_replace_with_given_card(issued_card: Card, batch: CardBatch) -> None:

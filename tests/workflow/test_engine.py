@@ -60,7 +60,7 @@ def test_submit_records_history_reason(
 
     latest = draft_slip.history.latest()
     assert latest.status == "submitted"
-    assert latest.history_change_reason == "submit"
+    assert latest.history_change_reason == "提交"
     assert latest.history_user == jinan_clerk
 
 

@@ -312,7 +312,7 @@ def write_transition(
     setattr(document, definition.state_field, transition.to_state)
     for name, value in changes.items():
         setattr(document, name, value)
-    save_state(document, [definition.state_field, *changes], transition.action, user)
+    save_state(document, [definition.state_field, *changes], transition.label, user)
     TransitionLog.objects.create(
         document_type=ContentType.objects.get_for_model(type(document)),
         document_id=str(document.pk),
@@ -381,11 +381,12 @@ def check_transition(
     return transition
 
 
-def save_state(document: Model, fields: list[str], action: str, user: Actor) -> None:
-    """Save the state; simple-history, where present, records user and action."""
+def save_state(document: Model, fields: list[str], label: str, user: Actor) -> None:
+    """Save the state; simple-history, where present, records the user and the
+    label of the action, which the desk's history page shows."""
     if isinstance(user, AbstractBaseUser):
         document._history_user = user  # type: ignore[attr-defined]
-    document._change_reason = action  # type: ignore[attr-defined]
+    document._change_reason = label  # type: ignore[attr-defined]
 
     fields = list(fields)
     if has_field(document, "modified"):
