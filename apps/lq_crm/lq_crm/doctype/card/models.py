@@ -117,7 +117,10 @@ class Card(Document):
     legacy = models.BooleanField(
         _("legacy number"),
         default=False,
-        help_text=_("Migrated from an earlier system; its number has no check digit."),
+        help_text=_(
+            "Ticked for a card migrated from an earlier system, whose number "
+            "may have no check digit."
+        ),
     )
 
     class Meta:

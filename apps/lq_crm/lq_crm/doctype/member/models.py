@@ -9,6 +9,7 @@ from django.db.models import Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from lq_crm.core.models import Document, DocumentQuerySet
@@ -60,7 +61,9 @@ class Member(Document):
         ONLINE = "online", _("Online")
         LEGACY = "legacy", _("Carried over from an earlier system")
 
-    name = models.CharField(_("name"), max_length=64, db_index=True)
+    name = models.CharField(
+        pgettext_lazy("person", "name"), max_length=64, db_index=True
+    )
     gender = models.CharField(
         _("gender"), max_length=8, choices=Gender.choices, default=Gender.UNKNOWN
     )
@@ -214,7 +217,7 @@ class HouseholdPerson(models.Model):
         on_delete=models.CASCADE,
         related_name="persons",
     )
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=64)
     relation = models.CharField(
         _("relation"), max_length=16, choices=Relation.choices, default=Relation.OTHER
     )
