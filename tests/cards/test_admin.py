@@ -74,6 +74,24 @@ def test_batch_list_shows_counts(head_office_admin: User, issued_card: Card) -> 
     assert row.card_count == 5
 
 
+def test_batch_page_links_and_exports_cards(
+    head_office_admin: User, batch: CardBatch
+) -> None:
+    client = desk_client(head_office_admin)
+    change_url = f"/desk/card/cardbatch/{batch.pk}/change/"
+
+    page = client.get(change_url).content.decode()
+    listed = client.get(f"/desk/card/card/?batch__id__exact={batch.pk}")
+    export = client.get(f"/desk/card/cardbatch/{batch.pk}/export_batch_csv/")
+    lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
+
+    assert f"?batch__id__exact={batch.pk}" in page
+    assert "export_batch_csv" in page
+    assert listed.context["cl"].result_count == batch.quantity
+    assert export.status_code == 200
+    assert len(lines) == batch.quantity + 1
+
+
 def test_batch_export_action(head_office_admin: User, batch: CardBatch) -> None:
     response = desk_client(head_office_admin).post(
         "/desk/card/cardbatch/",

@@ -14,8 +14,12 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
+from unfold.decorators import action
 from unfold.forms import BaseDialogForm
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
@@ -64,6 +68,7 @@ class CardBatchAdmin(DocumentAdmin):
     ]
     search_fields = ["note", "prefix"]
     actions = ["export_csv"]
+    actions_detail = ["export_batch_csv"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CardBatch]:
         in_stock = Count("cards", filter=Q(cards__status=Card.Status.IN_STOCK))
@@ -88,7 +93,26 @@ class CardBatchAdmin(DocumentAdmin):
         if obj is None:
             return fields
         # A printed batch is never edited: its cards already carry its numbers.
-        return (*fields, *BATCH_FIELDS)
+        return (*fields, *BATCH_FIELDS, "cards_link")
+
+    @admin.display(description=gettext_lazy("cards"))
+    def cards_link(self, batch: CardBatch) -> str:
+        url = reverse("admin:card_card_changelist")
+        count = batch.card_count  # type: ignore[attr-defined]
+        text = ngettext(
+            "%(count)d card of this batch", "%(count)d cards of this batch", count
+        ) % {"count": count}
+        return format_html(
+            '<a href="{}?batch__id__exact={}">{}</a>', url, batch.pk, text
+        )
+
+    @action(description=gettext_lazy("Export cards as CSV for the printer"))
+    def export_batch_csv(
+        self, request: HttpRequest, object_id: str
+    ) -> HttpResponseBase:
+        batch = get_object_or_404(self.get_queryset(request), pk=object_id)
+        cards = visible_to(Card.objects.filter(batch=batch), request.user)
+        return card_csv_response(request, cards, f"cards-{batch.number}.csv")
 
     def has_delete_permission(
         self, request: HttpRequest, obj: CardBatch | None = None
