@@ -5,9 +5,10 @@ from typing import Any, cast
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import TabularInline
 
@@ -16,9 +17,14 @@ from lq_crm.core.admin import (
     DocumentAdmin,
     PersonalDataAdminMixin,
 )
-from lq_crm.core.models import parse_number
 from lq_crm.core.phones import InvalidPhoneError, normalise_phone
 from lq_crm.doctype.member.models import HouseholdPerson, Member, MemberQuerySet
+from lq_crm.doctype.member.records import (
+    HouseholdRecords,
+    collect_records,
+    describe_card,
+)
+from lq_crm.doctype.member.search import household_search
 from lq_crm.doctype.points.services import balance
 
 
@@ -98,11 +104,20 @@ class MemberAdmin(CityScopedAdminMixin, PersonalDataAdminMixin, DocumentAdmin):
         "signup_activity",
     ]
     list_select_related = ["city", "district", "tier"]
-    search_fields = ["name", "merged_members__name", "=cards__card_number"]
+    # get_search_results matches names, cards, numbers and phones itself. The
+    # list is not empty because the desk shows the search box only then.
+    search_fields = ["name"]
     search_help_text = _(
-        "Search by name, phone, card number or member number (M-2026-000001)."
+        "Search by the name of anyone in the household, phone, the last four "
+        "digits of the phone, card number or member number (M-2026-000001)."
     )
-    readonly_fields = ["card_numbers", "tier", "qualifying_spend", "points_display"]
+    readonly_fields = [
+        "card_numbers",
+        "record_links",
+        "tier",
+        "qualifying_spend",
+        "points_display",
+    ]
     fieldsets = [
         (
             None,
@@ -139,6 +154,7 @@ class MemberAdmin(CityScopedAdminMixin, PersonalDataAdminMixin, DocumentAdmin):
                 "fields": [
                     "number_display",
                     "card_numbers",
+                    "record_links",
                     "tier",
                     "qualifying_spend",
                     "points_display",
@@ -162,31 +178,61 @@ class MemberAdmin(CityScopedAdminMixin, PersonalDataAdminMixin, DocumentAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
-        results, may_have_duplicates = super().get_search_results(
-            request, queryset, search_term
-        )
-        merged_pk = parse_number(Member, search_term)
-        if merged_pk is not None:
-            results = results | queryset.filter(merged_members__pk=merged_pk)
-            may_have_duplicates = True
-        try:
-            phone = normalise_phone(search_term)
-        except InvalidPhoneError:
-            return results, may_have_duplicates
+        # Neither Django's search nor DocumentAdmin's is called. Django's would
+        # join persons, merged households and cards, which then needs DISTINCT,
+        # and household_search matches the member number itself.
+        if not search_term.strip():
+            return queryset, False
 
-        by_phone = queryset.filter(
-            models.Q(phone=phone)
-            | models.Q(persons__phone=phone)
-            | models.Q(merged_members__phone=phone)
-        )
-        return results | by_phone, True
+        return queryset.filter(household_search(search_term)), False
 
     @admin.display(description=_("points balance"), ordering="points_balance")
     def points_display(self, obj: Member) -> int:
         annotated = getattr(obj, "points_balance", None)
         return annotated if annotated is not None else balance(obj)
 
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Member | None = None,
+    ) -> Any:
+        # Read-only fields receive only the household, so the rows that depend
+        # on the user's cities and permissions are collected here and kept on
+        # the instance that the form renders.
+        if obj is not None and obj.pk is not None:
+            obj.desk_records = collect_records(  # type: ignore[attr-defined]
+                obj, request, self.admin_site
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     @admin.display(description=_("cards"))
     def card_numbers(self, obj: Member) -> str:
-        numbers = obj.cards.values_list("card_number", flat=True)
-        return ", ".join(numbers) or "-"
+        records: HouseholdRecords | None = getattr(obj, "desk_records", None)
+        if records is None or not records.cards:
+            return "-"
+
+        several = len(records.cards) > 1
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}",
+            (
+                (describe_card(card, records.card_urls.get(card.pk), several),)
+                for card in records.cards
+            ),
+        )
+
+    @admin.display(description=_("related records"))
+    def record_links(self, obj: Member) -> str:
+        records: HouseholdRecords | None = getattr(obj, "desk_records", None)
+        if records is None or not records.lists:
+            return "-"
+
+        return format_html_join(
+            mark_safe("<br>"),
+            '<a href="{}" class="text-link">{}</a>',
+            ((link.url, link.text) for link in records.lists),
+        )
