@@ -1,4 +1,4 @@
-"""Periodic jobs, run by RQ's cron scheduler: ``manage.py rqcron lq_crm.core.cron``.
+"""Periodic jobs, run by RQ's cron scheduler: ``manage.py run_cron``.
 
 The scheduler is a process of its own (rq 3.0 has no cron inside the
 worker), and it only enqueues; the workers run the jobs. Run one scheduler
