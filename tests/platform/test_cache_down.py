@@ -6,7 +6,13 @@ office portal's login works without its lock.
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -36,6 +42,7 @@ UNREACHABLE_CACHES = {
 @pytest.fixture(autouse=True)
 def fresh_warning(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(versions, "last_warning", 0.0)
+    monkeypatch.setattr(versions, "reads_skipped_until", 0.0)
 
 
 def test_memo_reloads_while_unreachable(caplog: pytest.LogCaptureFixture) -> None:
@@ -56,7 +63,20 @@ def test_memo_reloads_while_unreachable(caplog: pytest.LogCaptureFixture) -> Non
     assert caplog.text.count("Shared cache unreachable") == 1
 
 
-def test_memo_kept_once_reachable() -> None:
+def test_reads_skip_cache_after_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    versions.bump_version("test:skip")
+
+    with override_settings(CACHES=UNREACHABLE_CACHES):
+        versions.shared_get("test:skip")
+    skipped = versions.shared_get("test:skip")
+    monkeypatch.setattr(versions, "reads_skipped_until", 0.0)
+    read = versions.shared_get("test:skip")
+
+    assert skipped is None
+    assert read is not None
+
+
+def test_memo_kept_once_reachable(monkeypatch: pytest.MonkeyPatch) -> None:
     memo: dict = {}
     loads: list[int] = []
 
@@ -66,6 +86,7 @@ def test_memo_kept_once_reachable() -> None:
 
     with override_settings(CACHES=UNREACHABLE_CACHES):
         versions.memoised(memo, "value", "test:back", load)
+    monkeypatch.setattr(versions, "reads_skipped_until", 0.0)
     versions.memoised(memo, "value", "test:back", load)
     value = versions.memoised(memo, "value", "test:back", load)
 
@@ -139,3 +160,34 @@ def test_office_login_while_unreachable(
     assert signed_in.status_code == 302
     assert signed_in["Location"] == reverse("office_portal:dashboard")
     assert "login failure not counted" in caplog.text
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """Return the URL of a server that accepts connections and never answers."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    # Closing the listener resets the waiting connections, so a client
+    # without a socket timeout fails the test after 20 s instead of hanging.
+    closer = threading.Timer(20, listener.close)
+    closer.start()
+    yield f"redis://127.0.0.1:{port}/0"
+    closer.cancel()
+    listener.close()
+
+
+def test_hung_cache_times_out(silent_server: str) -> None:
+    hung = {"default": {**settings.CACHES["default"], "LOCATION": silent_server}}
+    memo: dict = {}
+
+    with override_settings(CACHES=hung):
+        started = time.monotonic()
+        value = versions.memoised(memo, "value", "test:hung", lambda: 7)
+        again = versions.memoised(memo, "value", "test:hung", lambda: 8)
+        elapsed = time.monotonic() - started
+
+    assert value == 7
+    assert again == 8
+    # One socket timeout of a second (redis-py's default is 5 s), then reads
+    # skip the cache.
+    assert elapsed < 3

@@ -170,6 +170,10 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"lq:{SITE.name}",
+            # A hung Redis fails a cache call after a second, and the memos
+            # then read the database (lq_crm.core.versions), in place of
+            # holding the request until the web server's worker timeout.
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
         }
     }
     RQ_QUEUES = {

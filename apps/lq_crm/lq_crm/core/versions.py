@@ -46,6 +46,11 @@ ValueT = TypeVar("ValueT")
 CACHE_ERRORS = (RedisError, OSError)
 WARNING_INTERVAL = 60.0
 last_warning = 0.0
+# After a failed cache call, reads skip the cache for this many seconds, so a
+# hung Redis costs each process one socket timeout in that time, not one per
+# read. Writes are always tried: a skipped token bump would leave memos stale.
+SKIP_READS_FOR = 5.0
+reads_skipped_until = 0.0
 
 # Cache key -> token, for the current request only; None outside requests.
 request_tokens: ContextVar[dict[str, str] | None] = ContextVar(
@@ -72,6 +77,9 @@ def current_version(key: str) -> str:
 
 def shared_get(key: str) -> Any:
     """Return the cached value of ``key``, or None when the cache cannot be read."""
+    if time.monotonic() < reads_skipped_until:
+        return None
+
     try:
         return cache.get(key)
     except CACHE_ERRORS as error:
@@ -80,6 +88,9 @@ def shared_get(key: str) -> Any:
 
 
 def shared_add(key: str, value: Any) -> None:
+    if time.monotonic() < reads_skipped_until:
+        return
+
     try:
         cache.add(key, value, timeout=None)
     except CACHE_ERRORS as error:
@@ -95,9 +106,11 @@ def shared_set(key: str, value: Any, timeout: float | None) -> None:
 
 
 def warn_unreachable(error: Exception) -> None:
-    global last_warning
+    """Skip cache reads for a while, and log the failure once a minute."""
+    global last_warning, reads_skipped_until
 
     now = time.monotonic()
+    reads_skipped_until = now + SKIP_READS_FOR
     if now - last_warning < WARNING_INTERVAL:
         return
 
