@@ -19,8 +19,9 @@ def check_database() -> str:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except DatabaseError:
-        logger.exception("Health check: database unavailable")
+    except DatabaseError as error:
+        # One line per check: a probe calls this every few seconds.
+        logger.warning("Health check: database unavailable (%s)", error)
         return "unavailable"
 
     return "ok"
@@ -38,8 +39,8 @@ def check_queue() -> dict[str, Any]:
         redis.ping()
         workers = Worker.all(connection=redis)
         queued = django_rq.get_queue("default").count
-    except RedisError:
-        logger.exception("Health check: Redis unavailable")
+    except RedisError as error:
+        logger.warning("Health check: Redis unavailable (%s)", error)
         return {"redis": "unavailable", "workers": 0, "jobs": "unavailable"}
 
     return {
