@@ -287,22 +287,27 @@ def test_lost_jobs_queued_again(
     with override_settings(RQ_QUEUES=UNREACHABLE_QUEUES):
         upload(client, members_file(table))
     record = ImportRecord.objects.get()
+    waiting = client.get(page("status", record)).json()
     too_recent = resume_stalled_imports()
     age(record, minutes=11)
     resumed = resume_stalled_imports()
-    waiting = resume_stalled_imports()
+    queued = client.get(page("status", record)).json()
+    resumed_again = resume_stalled_imports()
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
     record.refresh_from_db()
 
+    assert "Background jobs cannot be reached" in waiting["notice"]
     assert too_recent == 0
     assert resumed == 1
-    assert waiting == 0
+    assert queued["notice"] == ""
+    assert resumed_again == 0
     assert record.status == ImportRecord.Status.PREVIEWED
 
     with override_settings(RQ_QUEUES=UNREACHABLE_QUEUES):
         client.post(page("confirm", record))
     record.refresh_from_db()
     assert record.status == ImportRecord.Status.QUEUED
+    assert record.processed_rows == 0
     assert queue.count == 0
     age(record, minutes=11)
     assert resume_stalled_imports() == 1

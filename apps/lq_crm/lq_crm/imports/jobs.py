@@ -71,7 +71,12 @@ def start_import(record: ImportRecord) -> None:
     """Queue a previewed record once; a second confirmation does nothing."""
     queued = ImportRecord.objects.filter(
         pk=record.pk, status=ImportRecord.Status.PREVIEWED
-    ).update(status=ImportRecord.Status.QUEUED, started_at=timezone.now())
+    ).update(
+        status=ImportRecord.Status.QUEUED,
+        started_at=timezone.now(),
+        # The preview counted its rows here; the import counts from zero.
+        processed_rows=0,
+    )
     if not queued:
         return
 
@@ -123,3 +128,16 @@ def resume_stalled_imports() -> int:
         enqueue(job, record_id, job_id=job_id)
         resumed += 1
     return resumed
+
+
+def job_missing(record: ImportRecord) -> bool:
+    """Tell whether the record waits for a job that the queue does not hold.
+
+    That is the case while Redis is down or after it lost the job, until
+    ``resume_stalled_imports`` queues the job again.
+    """
+    if settings.JOBS_INLINE or runs_inline(record) or record.status not in JOBS:
+        return False
+
+    _job, job_id_for = JOBS[record.status]
+    return job_status(job_id_for(record.pk)) is None

@@ -29,7 +29,7 @@ from unfold.views import UnfoldModelAdminViewMixin
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
 
 from lq_crm.imports.access import kinds_for, may_follow
-from lq_crm.imports.jobs import start_import, start_preview
+from lq_crm.imports.jobs import job_missing, start_import, start_preview
 from lq_crm.imports.models import ImportRecord
 from lq_crm.imports.services import KINDS, ImportFailed, create_upload
 
@@ -162,8 +162,21 @@ class StatusView(ImportPermissionMixin, View):
                 "unchanged": record.skipped_count,
                 "errors": record.error_count,
                 "finished": record.finished,
+                "notice": waiting_notice(record),
             }
         )
+
+
+def waiting_notice(record: ImportRecord) -> str:
+    """Return what to tell the user while the record's job is missing, or ""."""
+    if not job_missing(record):
+        return ""
+
+    return _(
+        "Background jobs cannot be reached at the moment, so this file waits. "
+        "It starts by itself within a quarter of an hour after they are back: "
+        "there is no need to upload it again."
+    )
 
 
 class ErrorFileView(ImportPermissionMixin, View):
