@@ -20,10 +20,14 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from lq_crm.core import versions
+from lq_crm.customize import registry as custom_registry
+from lq_crm.doctype.member.models import Member
 from lq_crm.doctype.points.services import balance
 from lq_crm.doctype.region.models import Region
+from lq_crm.doctype.slip.models import PurchaseSlip
 from lq_crm.portal.member.codes import CodeError, request_sign_in_code
 from lq_crm.portal.member.models import LoginCode
+from lq_crm.workflow import registry as workflow_registry
 from tests.factories import MemberFactory
 from tests.portal.test_member_support import code_messages
 from tests.slips.builders import make_household, make_store
@@ -43,6 +47,7 @@ UNREACHABLE_CACHES = {
 def fresh_warning(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(versions, "last_warning", 0.0)
     monkeypatch.setattr(versions, "reads_skipped_until", 0.0)
+    monkeypatch.setattr(versions, "failed_bumps", set())
 
 
 def test_memo_reloads_while_unreachable(caplog: pytest.LogCaptureFixture) -> None:
@@ -190,4 +195,33 @@ def test_hung_cache_times_out(silent_server: str) -> None:
     assert again == 8
     # One socket timeout of a second (redis-py's default is 5 s), then reads
     # skip the cache.
+    assert elapsed < 3
+
+
+def test_bump_during_outage_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    other_process: dict = {}
+    versions.memoised(other_process, "rate", "test:lost", lambda: "old")
+
+    with override_settings(CACHES=UNREACHABLE_CACHES):
+        versions.bump_version("test:lost")
+    monkeypatch.setattr(versions, "reads_skipped_until", 0.0)
+    # This process's next cache read, in any request, replaces the token.
+    versions.shared_get("test:other")
+    value = versions.memoised(other_process, "rate", "test:lost", lambda: "new")
+
+    assert value == "new"
+    assert versions.failed_bumps == set()
+
+
+def test_definitions_skip_hung_cache(silent_server: str) -> None:
+    hung = {"default": {**settings.CACHES["default"], "LOCATION": silent_server}}
+
+    with override_settings(CACHES=hung):
+        started = time.monotonic()
+        for _round in range(3):
+            workflow_registry.get_definition(PurchaseSlip)
+            custom_registry.get_definitions(Member)
+        elapsed = time.monotonic() - started
+
+    # One socket timeout of a second, then reads and fills skip the cache.
     assert elapsed < 3

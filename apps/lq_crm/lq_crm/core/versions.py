@@ -46,11 +46,15 @@ ValueT = TypeVar("ValueT")
 CACHE_ERRORS = (RedisError, OSError)
 WARNING_INTERVAL = 60.0
 last_warning = 0.0
-# After a failed cache call, reads skip the cache for this many seconds, so a
-# hung Redis costs each process one socket timeout in that time, not one per
-# read. Writes are always tried: a skipped token bump would leave memos stale.
+# After a failed cache call, reads and fills skip the cache for this many
+# seconds, so a hung Redis costs each process one socket timeout in that
+# time, not one per call. Token bumps are always tried.
 SKIP_READS_FOR = 5.0
 reads_skipped_until = 0.0
+# Tokens whose bump failed in this process, bumped again by the next cache
+# call that succeeds. Without this, a process that kept a memo under the old
+# token through the outage would keep it after the cache is back.
+failed_bumps: set[str] = set()
 
 # Cache key -> token, for the current request only; None outside requests.
 request_tokens: ContextVar[dict[str, str] | None] = ContextVar(
@@ -75,20 +79,28 @@ def current_version(key: str) -> str:
     return version
 
 
+def cache_skipped() -> bool:
+    """Tell whether a recent cache failure makes reads and fills skip the cache."""
+    return time.monotonic() < reads_skipped_until
+
+
 def shared_get(key: str) -> Any:
     """Return the cached value of ``key``, or None when the cache cannot be read."""
-    if time.monotonic() < reads_skipped_until:
+    if cache_skipped():
         return None
 
     try:
-        return cache.get(key)
+        value = cache.get(key)
     except CACHE_ERRORS as error:
         warn_unreachable(error)
         return None
 
+    retry_failed_bumps()
+    return value
+
 
 def shared_add(key: str, value: Any) -> None:
-    if time.monotonic() < reads_skipped_until:
+    if cache_skipped():
         return
 
     try:
@@ -99,6 +111,9 @@ def shared_add(key: str, value: Any) -> None:
 
 def shared_set(key: str, value: Any, timeout: float | None) -> None:
     """Cache ``value`` under ``key``, or do nothing when the cache cannot be written."""
+    if cache_skipped():
+        return
+
     try:
         cache.set(key, value, timeout=timeout)
     except CACHE_ERRORS as error:
@@ -106,7 +121,7 @@ def shared_set(key: str, value: Any, timeout: float | None) -> None:
 
 
 def warn_unreachable(error: Exception) -> None:
-    """Skip cache reads for a while, and log the failure once a minute."""
+    """Skip the cache for a while, and log the failure once a minute."""
     global last_warning, reads_skipped_until
 
     now = time.monotonic()
@@ -123,12 +138,34 @@ def warn_unreachable(error: Exception) -> None:
 
 
 def bump_version(key: str) -> None:
-    """Make every process read the rows behind ``key`` from the database again."""
+    """Make every process read the rows behind ``key`` from the database again.
+
+    A bump that fails is kept and tried again once the cache answers.
+    """
     version = uuid.uuid4().hex
-    shared_set(key, version, timeout=None)
     snapshot = request_tokens.get()
     if snapshot is not None:
         snapshot[key] = version
+    try:
+        cache.set(key, version, timeout=None)
+    except CACHE_ERRORS as error:
+        failed_bumps.add(key)
+        warn_unreachable(error)
+        logger.warning("Token %s not replaced, cache unreachable: retried later", key)
+        return
+
+    failed_bumps.discard(key)
+
+
+def retry_failed_bumps() -> None:
+    for key in list(failed_bumps):
+        try:
+            cache.set(key, uuid.uuid4().hex, timeout=None)
+        except CACHE_ERRORS as error:
+            warn_unreachable(error)
+            return
+        failed_bumps.discard(key)
+        logger.info("Token %s replaced after the cache came back", key)
 
 
 class PendingBump:
