@@ -86,6 +86,17 @@ def test_form_field_has_themed_widget(
     assert themed or "border" in widget.attrs.get("class", "")
 
 
+def test_date_field_keeps_iso_value(admin_client: Client, member: Member) -> None:
+    # The Chinese desk formats dates as 2026/01/05, which a date input drops.
+    define_field(Member, "visited", field_type=CustomField.FieldType.DATE)
+    member.custom = {"visited": "2026-01-05"}
+    member.save()
+
+    page = admin_client.get(change_url(member)).content.decode()
+
+    assert 'value="2026-01-05"' in page
+
+
 def test_form_field_joins_existing_section(
     admin_client: Client, member: Member
 ) -> None:

@@ -70,7 +70,9 @@ def build_form_field(definition: FieldDefinition) -> forms.Field:
         return forms.DecimalField(widget=UnfoldAdminDecimalFieldWidget, **common)
     if kind == "date":
         attrs = {"type": "date", "class": " ".join(INPUT_CLASSES)}
-        return forms.DateField(widget=forms.DateInput(attrs=attrs), **common)
+        # A date input takes only yyyy-mm-dd, whatever the desk's language.
+        widget = forms.DateInput(format="%Y-%m-%d", attrs=attrs)
+        return forms.DateField(widget=widget, **common)
     if kind == "select":
         choices = [("", "---------"), *((o, o) for o in definition.options)]
         return forms.ChoiceField(
