@@ -8,6 +8,7 @@ from django.test import Client
 
 from lq_crm.doctype.card.checkdigit import format_card_number
 from lq_crm.doctype.card.models import Card, CardBatch
+from lq_crm.exports.models import ExportRecord
 from tests.cards.conftest import make_batch
 
 
@@ -90,6 +91,17 @@ def test_batch_page_links_and_exports_cards(
     assert listed.context["cl"].result_count == batch.quantity
     assert export.status_code == 200
     assert len(lines) == batch.quantity + 1
+
+
+def test_batch_export_refused_to_clerk(jinan_clerk: User, batch: CardBatch) -> None:
+    client = desk_client(jinan_clerk)
+
+    page = client.get(f"/desk/card/cardbatch/{batch.pk}/change/")
+    export = client.get(f"/desk/card/cardbatch/{batch.pk}/export_batch_csv/")
+
+    assert page.status_code == 403
+    assert export.status_code == 403
+    assert not ExportRecord.objects.exists()
 
 
 def test_batch_export_action(head_office_admin: User, batch: CardBatch) -> None:

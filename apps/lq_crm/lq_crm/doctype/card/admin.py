@@ -106,7 +106,10 @@ class CardBatchAdmin(DocumentAdmin):
             '<a href="{}?batch__id__exact={}">{}</a>', url, batch.pk, text
         )
 
-    @action(description=gettext_lazy("Export cards as CSV for the printer"))
+    @action(
+        description=gettext_lazy("Export cards as CSV for the printer"),
+        permissions=["view"],
+    )
     def export_batch_csv(
         self, request: HttpRequest, object_id: str
     ) -> HttpResponseBase:
