@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from lq_crm.core import versions
 from lq_crm.core.jobs import enqueue, enqueue_on_commit, job_status
 from lq_crm.imports.models import ImportRecord
 from lq_crm.imports.services import ImportFailed, preview_import, run_import
@@ -136,8 +137,12 @@ def job_missing(record: ImportRecord) -> bool:
     That is the case while Redis is down or after it lost the job, until
     ``resume_stalled_imports`` queues the job again.
     """
-    if settings.JOBS_INLINE or runs_inline(record) or record.status not in JOBS:
+    if settings.JOBS_INLINE or record.status not in JOBS or runs_inline(record):
         return False
+    # Redis failed a moment ago in this process: asking it again would hold
+    # the request for its socket timeout.
+    if versions.cache_skipped():
+        return True
 
     _job, job_id_for = JOBS[record.status]
     return job_status(job_id_for(record.pk)) is None

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django_rq.cron import DjangoCronScheduler
 from redis.exceptions import RedisError
+from rq.exceptions import StopRequested
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,11 @@ class Command(BaseCommand):
                     error,
                     pause,
                 )
-                time.sleep(pause)
+                try:
+                    time.sleep(pause)
+                except (StopRequested, KeyboardInterrupt):
+                    # The failed scheduler's signal handlers are still in place.
+                    return
                 continue
 
             # start() returns after a shutdown signal or Ctrl-C.
