@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import django_rq
 import pytest
@@ -280,13 +281,8 @@ def test_large_file_runs_as_rq_job(
 def test_lost_jobs_queued_again(
     client: Client, table: WriteTable, head_office_admin: User, settings
 ) -> None:
-    settings.IMPORT_INLINE_MAX_BYTES = 0
-    client.force_login(head_office_admin)
     queue = django_rq.get_queue("default")
-
-    with override_settings(RQ_QUEUES=UNREACHABLE_QUEUES):
-        upload(client, members_file(table))
-    record = ImportRecord.objects.get()
+    record = upload_while_queue_down(client, table, head_office_admin, settings)
     waiting = client.get(page("status", record)).json()
     too_recent = resume_stalled_imports()
     age(record, minutes=11)
@@ -322,15 +318,21 @@ def test_lost_jobs_queued_again(
 def test_old_stalled_import_left_alone(
     client: Client, table: WriteTable, head_office_admin: User, settings
 ) -> None:
-    settings.IMPORT_INLINE_MAX_BYTES = 0
-    client.force_login(head_office_admin)
-
-    with override_settings(RQ_QUEUES=UNREACHABLE_QUEUES):
-        upload(client, members_file(table))
-    record = ImportRecord.objects.get()
+    record = upload_while_queue_down(client, table, head_office_admin, settings)
     age(record, minutes=3 * 24 * 60)
 
     assert resume_stalled_imports() == 0
+
+
+def upload_while_queue_down(
+    client: Client, table: WriteTable, user: User, settings: Any
+) -> ImportRecord:
+    """Upload a members file that runs as a job, while no job can be queued."""
+    settings.IMPORT_INLINE_MAX_BYTES = 0
+    client.force_login(user)
+    with override_settings(RQ_QUEUES=UNREACHABLE_QUEUES):
+        upload(client, members_file(table))
+    return ImportRecord.objects.get()
 
 
 def age(record: ImportRecord, minutes: int) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.conf import settings
@@ -50,13 +50,20 @@ def fresh_warning(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(versions, "failed_bumps", set())
 
 
-def test_memo_reloads_while_unreachable(caplog: pytest.LogCaptureFixture) -> None:
-    memo: dict = {}
+def counting_loader() -> Callable[[], int]:
+    """Return a loader that returns how many times it has been called."""
     loads: list[int] = []
 
     def load() -> int:
         loads.append(1)
         return len(loads)
+
+    return load
+
+
+def test_memo_reloads_while_unreachable(caplog: pytest.LogCaptureFixture) -> None:
+    memo: dict = {}
+    load = counting_loader()
 
     with override_settings(CACHES=UNREACHABLE_CACHES):
         first = versions.memoised(memo, "value", "test:down", load)
@@ -83,11 +90,7 @@ def test_reads_skip_cache_after_failure(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_memo_kept_once_reachable(monkeypatch: pytest.MonkeyPatch) -> None:
     memo: dict = {}
-    loads: list[int] = []
-
-    def load() -> int:
-        loads.append(1)
-        return len(loads)
+    load = counting_loader()
 
     with override_settings(CACHES=UNREACHABLE_CACHES):
         versions.memoised(memo, "value", "test:back", load)

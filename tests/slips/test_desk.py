@@ -102,18 +102,23 @@ def test_qingdao_clerk_does_not_see_jinan_slip(
     assert detail.status_code == 302
 
 
-def test_cancel_needs_reason_and_reverses(
-    jinan: Region, head_office_admin: User
-) -> None:
-    member, card = make_household(jinan)
-    store = make_store(jinan)
-    client = logged_in(head_office_admin)
-    client.post(ADD_URL, slip_form(card.card_number, store.pk))
+def key_and_submit(client: Client, card_number: str, store_pk: int) -> PurchaseSlip:
+    """Key a slip in the desk's add form and submit it; return it."""
+    client.post(ADD_URL, slip_form(card_number, store_pk))
     slip = PurchaseSlip.objects.get()
     client.post(
         f"/desk/slip/purchaseslip/{slip.pk}/transition/submit/",
         {"_form_submitted": "on"},
     )
+    return slip
+
+
+def test_cancel_needs_reason_and_reverses(
+    jinan: Region, head_office_admin: User
+) -> None:
+    member, card = make_household(jinan)
+    client = logged_in(head_office_admin)
+    slip = key_and_submit(client, card.card_number, make_store(jinan).pk)
     cancel_url = f"/desk/slip/purchaseslip/{slip.pk}/transition/cancel/"
 
     without_reason = client.post(cancel_url, {"_form_submitted": "on"})
@@ -131,14 +136,8 @@ def test_cancel_needs_reason_and_reverses(
 def test_typed_inputs_have_borders(jinan: Region, head_office_admin: User) -> None:
     # Django's plain text input renders without a border in the desk's theme.
     _member, card = make_household(jinan)
-    store = make_store(jinan)
     client = logged_in(head_office_admin)
-    client.post(ADD_URL, slip_form(card.card_number, store.pk))
-    slip = PurchaseSlip.objects.get()
-    client.post(
-        f"/desk/slip/purchaseslip/{slip.pk}/transition/submit/",
-        {"_form_submitted": "on"},
-    )
+    slip = key_and_submit(client, card.card_number, make_store(jinan).pk)
 
     add_form = client.get(ADD_URL).context["adminform"].form
     dialog = client.get(f"/desk/slip/purchaseslip/{slip.pk}/transition/cancel/")
@@ -152,14 +151,8 @@ def test_office_role_has_no_cancel(jinan: Region, head_office_admin: User) -> No
 
     office = make_user("jinan-office", "regional_office", [jinan])
     _member, card = make_household(jinan)
-    store = make_store(jinan)
     client = logged_in(head_office_admin)
-    client.post(ADD_URL, slip_form(card.card_number, store.pk))
-    slip = PurchaseSlip.objects.get()
-    client.post(
-        f"/desk/slip/purchaseslip/{slip.pk}/transition/submit/",
-        {"_form_submitted": "on"},
-    )
+    slip = key_and_submit(client, card.card_number, make_store(jinan).pk)
 
     response = logged_in(office).post(
         f"/desk/slip/purchaseslip/{slip.pk}/transition/cancel/",
