@@ -28,6 +28,7 @@ from lq_crm.core.scoping import visible_to
 from lq_crm.doctype.card import services
 from lq_crm.doctype.card.export import card_csv_response
 from lq_crm.doctype.card.models import Card, CardBatch
+from lq_crm.doctype.member.filters import HouseholdFilter
 from lq_crm.doctype.member.models import Member
 from lq_crm.doctype.slip.models import PurchaseSlip
 
@@ -232,7 +233,7 @@ class CardAdmin(CityScopedAdminMixin, WorkflowAdminMixin, DocumentAdmin):
         "serial",
         "issued_at",
     ]
-    list_filter = ["status", "batch", "legacy"]
+    list_filter = ["status", "batch", "legacy", HouseholdFilter]
     search_fields = ["card_number"]
     list_select_related = ["member", "batch"]
     readonly_fields = (

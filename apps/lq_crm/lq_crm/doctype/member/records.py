@@ -20,9 +20,8 @@ from lq_crm.doctype.slip.models import PurchaseSlip
 from lq_crm.doctype.tier.models import TierChange
 
 # The lists of a household's rows that the member page links to, each with
-# the text of its count. Every model here has a ``member`` foreign key, and
-# Django's ModelAdmin.lookup_allowed accepts ``member__id__exact`` without a
-# list filter, because the lookup follows only the model's own foreign key.
+# the text of its count. Each of their admins has the HouseholdFilter, which
+# the links set.
 RECORD_LISTS: tuple[tuple[type[models.Model], Any], ...] = (
     (Card, ngettext_lazy("%(count)d card", "%(count)d cards", "count")),
     (
@@ -103,7 +102,7 @@ def changelist_url(
 ) -> str:
     meta = model._meta
     url = reverse(f"{site.name}:{meta.app_label}_{meta.model_name}_changelist")
-    return f"{url}?member__id__exact={member.pk}"
+    return f"{url}?member={member.pk}"
 
 
 def describe_card(card: Card, url: str | None, mark_current: bool) -> SafeString:

@@ -2,6 +2,7 @@ from django.contrib import admin
 from unfold.admin import ModelAdmin
 
 from lq_crm.core.admin import CityScopedAdminMixin, ReadOnlyAdminMixin
+from lq_crm.doctype.member.filters import HouseholdFilter
 from lq_crm.doctype.points.models import PointsLedgerEntry
 
 
@@ -15,7 +16,7 @@ class PointsLedgerEntryAdmin(ReadOnlyAdminMixin, CityScopedAdminMixin, ModelAdmi
 
     # The key stops an entry from being written twice, so it is searchable but hidden.
     list_display = ["created", "member", "kind", "points", "slip", "card"]
-    list_filter = ["kind"]
+    list_filter = ["kind", HouseholdFilter]
     search_fields = ["member__name", "=card__card_number", "=key"]
     list_select_related = ["member", "slip", "card"]
     date_hierarchy = "created"

@@ -21,6 +21,7 @@ from unfold.widgets import UnfoldAdminTextInputWidget
 
 from lq_crm.core.admin import CityScopedAdminMixin, DocumentAdmin, WorkflowAdminMixin
 from lq_crm.doctype.card.services import CardError, get_usable_card
+from lq_crm.doctype.member.filters import HouseholdFilter
 from lq_crm.doctype.slip.models import PurchaseSlip, PurchaseSlipLine
 from lq_crm.doctype.slip.services import (
     DuplicateReceiptError,
@@ -140,7 +141,7 @@ class PurchaseSlipAdmin(CityScopedAdminMixin, WorkflowAdminMixin, DocumentAdmin)
         "total",
         "status",
     ]
-    list_filter = ["status", "source", "store__city", "purchased_at"]
+    list_filter = ["status", "source", "store__city", "purchased_at", HouseholdFilter]
     list_select_related = ["card", "member", "store"]
     search_fields = ["receipt_number", "card__card_number", "member__name"]
     date_hierarchy = "purchased_at"

@@ -14,6 +14,7 @@ from lq_crm.core.admin import (
     ReadOnlyAdminMixin,
 )
 from lq_crm.core.jobs import enqueue_on_commit
+from lq_crm.doctype.member.filters import HouseholdFilter
 from lq_crm.doctype.tier import services
 from lq_crm.doctype.tier.models import Tier, TierChange
 
@@ -61,7 +62,7 @@ class TierChangeAdmin(ReadOnlyAdminMixin, CityScopedAdminMixin, ModelAdmin):
     """The record of every tier move, read-only because the tier service writes it."""
 
     list_display = ["member", "from_tier", "to_tier", "cause", "spend", "created"]
-    list_filter = ["cause", "to_tier", "from_tier"]
+    list_filter = ["cause", "to_tier", "from_tier", HouseholdFilter]
     search_fields = ["member__name", "=slip__receipt_number"]
     list_select_related = ["member", "from_tier", "to_tier"]
     date_hierarchy = "created"
