@@ -20,7 +20,12 @@ from lq_crm.portal.office.scope import SESSION_KEY
 from lq_crm.portal.office.views.dashboard import change_percent
 from tests.conftest import make_user
 from tests.events.builders import make_event
-from tests.factories import CardFactory, StoreFactory, submitted_slip
+from tests.factories import (
+    CardFactory,
+    HouseholdPersonFactory,
+    StoreFactory,
+    submitted_slip,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -364,6 +369,22 @@ def test_search_finds_own_card(jinan_clerk: User, jinan_data: CityData) -> None:
 
     members = list(response.context["page"])
     assert [member.pk for member in members] == [jinan_data.card.member_id]
+
+
+def test_search_finds_person_and_phone_ending(
+    jinan_clerk: User, jinan_data: CityData
+) -> None:
+    member = jinan_data.card.member
+    member.phone = "+8613955554321"
+    member.save()
+    HouseholdPersonFactory(member=member, name="王小梅")
+    client = client_for(jinan_clerk)
+
+    by_person = client.get(reverse("office_portal:members"), {"q": "小梅"})
+    by_ending = client.get(reverse("office_portal:members"), {"q": "4321"})
+
+    assert [row.pk for row in by_person.context["page"]] == [member.pk]
+    assert [row.pk for row in by_ending.context["page"]] == [member.pk]
 
 
 def test_lists_are_paginated(jinan_clerk: User, jinan: Region) -> None:

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from lq_crm.core.phones import InvalidPhoneError, normalise_phone
 from lq_crm.doctype.card.models import Card
 from lq_crm.doctype.event.models import Registration
 from lq_crm.doctype.member.models import Member
+from lq_crm.doctype.member.search import household_search
 from lq_crm.doctype.slip.models import PurchaseSlip
 from lq_crm.portal.office.forms import SearchForm
 from lq_crm.portal.office.masking import member_address, member_name, member_phone
 from lq_crm.portal.office.views.base import OfficePage
 
 RECENT_ROWS = 10
-
-
-def member_search(query: str) -> Q:
-    """Match a household number, a card number, a phone or the start of a name."""
-    condition = Q(name__startswith=query) | Q(cards__card_number="".join(query.split()))
-    with suppress(InvalidPhoneError):
-        condition |= Q(phone=normalise_phone(query))
-    pk = Member.objects.by_number(query).values_list("pk", flat=True)
-    return condition | Q(pk__in=list(pk))
 
 
 class MemberListView(OfficePage):
@@ -39,7 +29,9 @@ class MemberListView(OfficePage):
         )
         query = search.cleaned_data["q"].strip() if search.is_valid() else ""
         if query:
-            members = members.filter(member_search(query)).distinct()
+            # The desk's search: names of anyone in the household, cards,
+            # numbers, phones and their last four digits.
+            members = members.filter(household_search(query))
         page = self.paginate(members.order_by("-pk"))
         user = self.request.user
         for member in page:
