@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -10,6 +13,8 @@ from lq_crm.doctype.region.models import Region
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
+
+backfill = import_module("lq_crm.core.migrations.0001_blank_history_reasons")
 
 
 def test_saved_without_reason_has_blank_reason(jinan: Region) -> None:
@@ -30,3 +35,17 @@ def test_history_page_has_no_none(jinan: Region, head_office_admin: User) -> Non
     page = client.get(f"/desk/member/member/{member.pk}/history/").content.decode()
 
     assert "None" not in page
+
+
+def test_migration_blanks_old_reasons(jinan: Region) -> None:
+    member = MemberFactory(city=jinan)
+    member.history.update(history_change_reason=None)
+    kept = MemberFactory(city=jinan)
+    kept.history.update(history_change_reason="import")
+
+    backfill.blank_reasons(apps, None)
+
+    assert list(member.history.values_list("history_change_reason", flat=True)) == [""]
+    assert list(kept.history.values_list("history_change_reason", flat=True)) == [
+        "import"
+    ]
