@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 backfill = import_module("lq_crm.core.migrations.0001_blank_history_reasons")
 
 
-def test_saved_without_reason_has_blank_reason(jinan: Region) -> None:
+def test_save_without_reason_blank(jinan: Region) -> None:
     member = MemberFactory(city=jinan)
 
     member.name = "王芳"
@@ -40,12 +40,12 @@ def test_history_page_has_no_none(jinan: Region, head_office_admin: User) -> Non
 def test_migration_blanks_old_reasons(jinan: Region) -> None:
     member = MemberFactory(city=jinan)
     member.history.update(history_change_reason=None)
-    kept = MemberFactory(city=jinan)
-    kept.history.update(history_change_reason="import")
+    imported = MemberFactory(city=jinan)
+    imported.history.update(history_change_reason="import")
 
     backfill.blank_reasons(apps, None)
 
     assert list(member.history.values_list("history_change_reason", flat=True)) == [""]
-    assert list(kept.history.values_list("history_change_reason", flat=True)) == [
+    assert list(imported.history.values_list("history_change_reason", flat=True)) == [
         "import"
     ]
