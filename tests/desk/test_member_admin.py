@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.db import models
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from lq_crm.access.models import CityScope
 from lq_crm.doctype.card.models import Card
@@ -27,6 +30,8 @@ from tests.factories import (
     card_number_for,
     submitted_slip,
 )
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 CHANGELIST = reverse("admin:member_member_changelist")
 
@@ -486,3 +491,38 @@ def test_cards_unlinked_without_view_permission(
     assert reverse("admin:card_card_change", args=[card.pk]) not in page
     for model in (Card, PurchaseSlip, PointsLedgerEntry, TierChange):
         assert records_url(model, household.member) not in page
+
+
+def test_unchanged_save_keeps_member(admin_client: Client, jinan: Region) -> None:
+    consent = datetime(2025, 12, 16, 7, 34, 37, 461426, tzinfo=SHANGHAI)
+    member = MemberFactory(city=jinan, consent_given_at=consent)
+    rows_before = member.history.count()
+    local = timezone.localtime(consent)
+    data = {
+        "name": member.name,
+        "gender": member.gender,
+        "phone": member.phone,
+        "city": str(member.city_id),
+        "signup_activity": member.signup_activity,
+        "joined_on": member.joined_on.isoformat(),
+        # A field with a callable default is sent with its initial value too.
+        "initial-joined_on": member.joined_on.isoformat(),
+        "address": member.address,
+        "consent_method": member.consent_method,
+        # The time input shows minutes, as a browser sends it back.
+        "consent_given_at_0": local.date().isoformat(),
+        "consent_given_at_1": local.strftime("%H:%M"),
+        "persons-TOTAL_FORMS": "0",
+        "persons-INITIAL_FORMS": "0",
+        "persons-MIN_NUM_FORMS": "0",
+        "persons-MAX_NUM_FORMS": "1000",
+    }
+
+    response = admin_client.post(
+        reverse("admin:member_member_change", args=[member.pk]), data
+    )
+
+    assert response.status_code == 302, response.content[:3000]
+    member.refresh_from_db()
+    assert member.consent_given_at == consent
+    assert member.history.count() == rows_before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib import admin, messages
@@ -139,7 +140,33 @@ class DocumentAdmin(SimpleHistoryAdmin, ModelAdmin):
     ) -> None:
         if not change and obj.owner_id is None and request.user.is_authenticated:
             obj.owner_id = request.user.pk
+        # An unchanged document is not saved again, so its history gains no
+        # empty row.
+        if change and not changes_to_save(obj, form):
+            return
         super().save_model(request, obj, form, change)
+
+
+def changes_to_save(document: Any, form: BaseForm) -> list[str]:
+    """Return the fields that the form really changed on ``document``.
+
+    The desk's time inputs show minutes, so a stored time with seconds comes
+    back truncated and looks changed. Such a field gets its stored value back
+    and is not counted.
+    """
+    changed = []
+    for name in form.changed_data:
+        stored = form.initial.get(name)
+        value = form.cleaned_data.get(name)
+        if (
+            isinstance(stored, datetime)
+            and isinstance(value, datetime)
+            and stored.replace(second=0, microsecond=0) == value
+        ):
+            setattr(document, name, stored)
+            continue
+        changed.append(name)
+    return changed
 
 
 class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
