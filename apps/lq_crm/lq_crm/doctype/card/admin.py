@@ -104,7 +104,10 @@ class CardBatchAdmin(DocumentAdmin):
             "%(count)d card of this batch", "%(count)d cards of this batch", count
         ) % {"count": count}
         return format_html(
-            '<a href="{}?batch__id__exact={}">{}</a>', url, batch.pk, text
+            '<a href="{}?batch__id__exact={}" class="text-link">{}</a>',
+            url,
+            batch.pk,
+            text,
         )
 
     @action(
