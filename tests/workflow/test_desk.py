@@ -143,3 +143,19 @@ def test_transition_log_shows_labels(
     assert [admin.from_state_label(row) for row in rows] == ["草稿"]
     assert [admin.to_state_label(row) for row in rows] == ["已提交"]
     assert "已提交" in response.content.decode()
+
+
+def test_transition_log_entry_page_in_labels(
+    client: Client, draft_slip: PurchaseSlip, head_office_admin: User
+) -> None:
+    submit_slip(draft_slip, user=head_office_admin)
+    client.force_login(head_office_admin)
+    log = TransitionLog.objects.get()
+
+    page = client.get(f"/desk/workflow/transitionlog/{log.pk}/change/")
+    listing = client.get("/desk/workflow/transitionlog/", {"action": "submit"})
+
+    assert str(log) == "提交: 草稿 → 已提交"
+    assert "已提交" in page.content.decode()
+    assert ">submitted<" not in page.content.decode()
+    assert list(listing.context["cl"].result_list) == [log]

@@ -26,7 +26,6 @@ from lq_crm.workflow.models import (
     WorkflowState,
     WorkflowTransition,
 )
-from lq_crm.workflow.registry import WorkflowDefinition, get_definition
 
 
 class StateFormSet(BaseInlineFormSet):
@@ -170,6 +169,26 @@ class WorkflowAdmin(ModelAdmin):
         super().save_formset(request, form, formset, change)
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """The logged action, offered by its labels in the workflows that have it."""
+
+    title = gettext_lazy("action")
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        labels: dict[str, set[str]] = {}
+        for action, label in WorkflowTransition.objects.values_list("action", "label"):
+            labels.setdefault(action, set()).add(label)
+        return [
+            (action, " / ".join(sorted(names)))
+            for action, names in sorted(labels.items())
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        return queryset.filter(action=value) if value else queryset
+
+
 @admin.register(TransitionLog)
 class TransitionLogAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = [
@@ -182,33 +201,31 @@ class TransitionLogAdmin(ReadOnlyAdminMixin, ModelAdmin):
         "to_state_label",
         "user",
     ]
-    list_filter = ["workflow", "action"]
+    list_filter = ["workflow", ActionFilter]
     search_fields = ["document_id", "note"]
+    fields = [
+        "created",
+        "workflow",
+        "document_type",
+        "document_id",
+        "action_label",
+        "from_state_label",
+        "to_state_label",
+        "user",
+        "note",
+    ]
+    readonly_fields = fields
     list_select_related = ["workflow", "document_type", "user"]
     date_hierarchy = "created"
 
     @admin.display(description=gettext_lazy("action"), ordering="action")
     def action_label(self, log: TransitionLog) -> str:
-        definition = logged_definition(log)
-        transition = definition.transition(log.action) if definition else None
-        return transition.label if transition else log.action
+        return log.labels()[0]
 
     @admin.display(description=gettext_lazy("from state"), ordering="from_state")
     def from_state_label(self, log: TransitionLog) -> str:
-        definition = logged_definition(log)
-        return definition.state_label(log.from_state) if definition else log.from_state
+        return log.labels()[1]
 
     @admin.display(description=gettext_lazy("to state"), ordering="to_state")
     def to_state_label(self, log: TransitionLog) -> str:
-        definition = logged_definition(log)
-        return definition.state_label(log.to_state) if definition else log.to_state
-
-
-def logged_definition(log: TransitionLog) -> WorkflowDefinition | None:
-    """Return the current definition of the logged document's workflow.
-
-    The labels shown are today's: a state or action renamed since the log row
-    was written shows its new label, and one removed since shows its code.
-    """
-    model = log.document_type.model_class()
-    return get_definition(model) if model is not None else None
+        return log.labels()[2]

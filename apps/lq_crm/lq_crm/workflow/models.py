@@ -209,4 +209,25 @@ class TransitionLog(models.Model):
         indexes = [models.Index(fields=["document_type", "document_id"])]
 
     def __str__(self) -> str:
-        return f"{self.action}: {self.from_state} → {self.to_state}"
+        action, from_state, to_state = self.labels()
+        return f"{action}: {from_state} → {to_state}"
+
+    def labels(self) -> tuple[str, str, str]:
+        """Return the labels of the action and the two states, as defined now.
+
+        A state or action renamed since the row was written shows its new
+        label, and one removed since shows its code.
+        """
+        from lq_crm.workflow.registry import get_definition
+
+        model = ContentType.objects.get_for_id(self.document_type_id).model_class()
+        definition = get_definition(model) if model is not None else None
+        if definition is None:
+            return self.action, self.from_state, self.to_state
+
+        transition = definition.transition(self.action)
+        return (
+            transition.label if transition is not None else self.action,
+            definition.state_label(self.from_state),
+            definition.state_label(self.to_state),
+        )
