@@ -142,6 +142,7 @@ def test_transition_log_shows_labels(
     assert [admin.action_label(row) for row in rows] == ["提交"]
     assert [admin.from_state_label(row) for row in rows] == ["草稿"]
     assert [admin.to_state_label(row) for row in rows] == ["已提交"]
+    assert [admin.document_type_name(row) for row in rows] == ["消费单"]
     assert "已提交" in response.content.decode()
 
 

@@ -194,7 +194,7 @@ class TransitionLogAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = [
         "created",
         "workflow",
-        "document_type",
+        "document_type_name",
         "document_id",
         "action_label",
         "from_state_label",
@@ -206,7 +206,7 @@ class TransitionLogAdmin(ReadOnlyAdminMixin, ModelAdmin):
     fields = [
         "created",
         "workflow",
-        "document_type",
+        "document_type_name",
         "document_id",
         "action_label",
         "from_state_label",
@@ -217,6 +217,13 @@ class TransitionLogAdmin(ReadOnlyAdminMixin, ModelAdmin):
     readonly_fields = fields
     list_select_related = ["workflow", "document_type", "user"]
     date_hierarchy = "created"
+
+    @admin.display(description=gettext_lazy("document type"))
+    def document_type_name(self, log: TransitionLog) -> str:
+        # A content type reads "app | model", which for most types repeats
+        # one name (消费单 | 消费单).
+        model = log.document_type.model_class()
+        return str(model._meta.verbose_name) if model else log.document_type.model
 
     @admin.display(description=gettext_lazy("action"), ordering="action")
     def action_label(self, log: TransitionLog) -> str:
