@@ -227,12 +227,12 @@ class TransitionLogAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
     @admin.display(description=gettext_lazy("action"), ordering="action")
     def action_label(self, log: TransitionLog) -> str:
-        return log.labels()[0]
+        return log.labels[0]
 
     @admin.display(description=gettext_lazy("from state"), ordering="from_state")
     def from_state_label(self, log: TransitionLog) -> str:
-        return log.labels()[1]
+        return log.labels[1]
 
     @admin.display(description=gettext_lazy("to state"), ordering="to_state")
     def to_state_label(self, log: TransitionLog) -> str:
-        return log.labels()[2]
+        return log.labels[2]

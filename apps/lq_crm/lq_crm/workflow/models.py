@@ -13,6 +13,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 CUSTOMISED_HELP = _(
@@ -209,11 +210,12 @@ class TransitionLog(models.Model):
         indexes = [models.Index(fields=["document_type", "document_id"])]
 
     def __str__(self) -> str:
-        action, from_state, to_state = self.labels()
+        action, from_state, to_state = self.labels
         return f"{action}: {from_state} → {to_state}"
 
+    @cached_property
     def labels(self) -> tuple[str, str, str]:
-        """Return the labels of the action and the two states, as defined now.
+        """The labels of the action and the two states, as defined now.
 
         A state or action renamed since the row was written shows its new
         label, and one removed since shows its code.
