@@ -172,7 +172,7 @@ def test_office_login_while_unreachable(
 
 @pytest.fixture
 def silent_server() -> Iterator[str]:
-    """Return the URL of a server that accepts connections and never answers."""
+    """Return the URL of a server that accepts connections and never replies."""
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     # Closing the listener resets the waiting connections, so a client

@@ -33,7 +33,7 @@ def test_request_keeps_the_token_it_read() -> None:
     assert versions.current_version(KEY) == "from-another-process"
 
 
-def test_outside_a_request_every_read_goes_to_the_cache() -> None:
+def test_reads_outside_request_read_cache_each_time() -> None:
     first = versions.current_version(KEY)
     cache.set(KEY, "from-another-process", timeout=None)
 

@@ -4,8 +4,8 @@ from django_rq.apps import DjangoRqAdminConfig
 
 
 class CoreConfig(AppConfig):
-    # This module defines and imports other configs too, so Django needs
-    # to be told which one the core app uses.
+    # This module defines and imports other configs too, so Django picks
+    # the core app's config by this flag.
     default = True
     name = "lq_crm.core"
     label = "core"

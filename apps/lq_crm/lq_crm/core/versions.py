@@ -140,7 +140,8 @@ def warn_unreachable(error: Exception) -> None:
 def bump_version(key: str) -> None:
     """Make every process read the rows behind ``key`` from the database again.
 
-    A bump that fails is kept and tried again once the cache answers.
+    A bump that fails is kept and tried again after the next cache read
+    that succeeds.
     """
     version = uuid.uuid4().hex
     snapshot = request_tokens.get()

@@ -254,7 +254,7 @@ def apply_transition(
 
     ``user`` None is a background job. ``changes`` are other fields that the
     transition sets (a timestamp, a reason); they are saved with the state in
-    one save, so the history has one row per transition. ``locked`` tells
+    one save, so the history has one row per transition. ``locked`` means
     that the caller holds the document's row lock and that ``document`` is
     current, as for a row it inserted in the same transaction, so the row is
     not read again. Raises TransitionError when the document's type has no

@@ -359,7 +359,7 @@ def transition_and_record(
     """Take the "submit" transition and write what it earns.
 
     The caller holds the household's row locked and has set the points of
-    ``lines``, the slip's lines. ``inserted`` tells that this transaction
+    ``lines``, the slip's lines. ``inserted`` means that this transaction
     inserted the slip with its lines, so the slip's row is locked and
     current, and the lines' points are stored.
     """
